@@ -1,0 +1,211 @@
+/*
+ * adapter.c -- the list of compiled-in platforms and small shared helpers.
+ * Adding a platform: its .c file, one line in adapters[] below, one line in
+ * CMakeLists.txt.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "adapters/adapter.h"
+/* One header per platform, each declaring its adapter_<platform> ops. */
+#include "core/xmem.h"
+
+static const struct adapter_ops *const adapters[] = {
+	NULL,
+};
+
+const struct adapter_ops *
+adapter_ops_lookup(const char *platform)
+{
+	size_t i;
+
+	for (i = 0; adapters[i] != NULL; i++)
+		if (strcmp(adapters[i]->platform, platform) == 0)
+			return (adapters[i]);
+	return (NULL);
+}
+
+const struct adapter_ops *const *
+adapter_ops_all(void)
+{
+	return (adapters);
+}
+
+const char *
+adapter_rc_str(enum adapter_rc rc)
+{
+	switch (rc) {
+	case ADAPTER_OK:
+		return ("ok");
+	case ADAPTER_SKIP:
+		return ("skip");
+	case ADAPTER_REPLY:
+		return ("reply");
+	case ADAPTER_EAUTH:
+		return ("auth");
+	case ADAPTER_EPARSE:
+		return ("parse");
+	}
+	return ("unknown");
+}
+
+const char *
+send_rc_str(enum send_rc rc)
+{
+	switch (rc) {
+	case SEND_OK:
+		return ("sent");
+	case SEND_RETRY:
+		return ("retry");
+	case SEND_FAIL:
+		return ("fail");
+	case SEND_AUTH:
+		return ("auth");
+	}
+	return ("unknown");
+}
+
+static const char *
+adapter_hdr_find(const char *const *hdr, const char *name)
+{
+	size_t i;
+
+	if (hdr == NULL)
+		return (NULL);
+	for (i = 0; hdr[i] != NULL && hdr[i + 1] != NULL; i += 2)
+		if (strcasecmp(hdr[i], name) == 0)
+			return (hdr[i + 1]);
+	return (NULL);
+}
+
+const char *
+webhook_header(const struct webhook *wh, const char *name)
+{
+	return (adapter_hdr_find(wh->hdr, name));
+}
+
+const char *
+httpresp_header(const struct httpresp *r, const char *name)
+{
+	return (adapter_hdr_find(r->hdr, name));
+}
+
+static int
+adapter_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return (c - '0');
+	c = tolower(c);
+	if (c >= 'a' && c <= 'f')
+		return (c - 'a' + 10);
+	return (-1);
+}
+
+/* Percent-decode src[0..len) ('+' is a space) into out; 0 if it fit. */
+static int
+adapter_form_decode(const char *src, size_t len, char *out, size_t outlen)
+{
+	size_t i, o = 0;
+	int hi, lo;
+
+	for (i = 0; i < len; i++) {
+		char c = src[i];
+
+		if (c == '+')
+			c = ' ';
+		else if (c == '%' && i + 2 < len &&
+		    (hi = adapter_hexval(src[i + 1])) >= 0 &&
+		    (lo = adapter_hexval(src[i + 2])) >= 0) {
+			c = (char)(hi << 4 | lo);
+			i += 2;
+		}
+		if (o + 1 >= outlen)
+			return (-1);
+		out[o++] = c;
+	}
+	if (outlen == 0)
+		return (-1);
+	out[o] = '\0';
+	return (0);
+}
+
+int
+adapter_form_get(const char *form, size_t len, const char *key, char *out,
+    size_t outlen)
+{
+	size_t klen = strlen(key), i = 0;
+
+	while (i < len) {
+		size_t end = i, eq;
+
+		while (end < len && form[end] != '&')
+			end++;
+		for (eq = i; eq < end && form[eq] != '='; eq++)
+			;
+		if (eq - i == klen && memcmp(form + i, key, klen) == 0) {
+			if (eq == end)
+				return (adapter_form_decode("", 0, out,
+					    outlen) == 0);
+			return (adapter_form_decode(form + eq + 1,
+				    end - eq - 1, out, outlen) == 0);
+		}
+		i = end + 1;
+	}
+	return (0);
+}
+
+char *
+adapter_urlencode(const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = strlen(s), o = 0, i;
+	char *out = xmalloc(3 * n + 1);
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (isalnum(c) || c == '-' || c == '_' || c == '.' ||
+		    c == '~') {
+			out[o++] = (char)c;
+		} else {
+			out[o++] = '%';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		}
+	}
+	out[o] = '\0';
+	return (out);
+}
+
+void
+httpreq_clear(struct httpreq *req)
+{
+	size_t i;
+
+	free(req->url);
+	free(req->body);
+	free(req->log_url);
+	for (i = 0; i < sizeof(req->hdr) / sizeof(req->hdr[0]); i++)
+		free(req->hdr[i]);
+	memset(req, 0, sizeof(*req));
+}
+
+int64_t
+adapter_retry_after_ms(const char *value)
+{
+	char *end;
+	long long s;
+
+	if (value == NULL)
+		return (-1);
+	while (isspace((unsigned char)*value))
+		value++;
+	if (!isdigit((unsigned char)*value))
+		return (-1);
+	s = strtoll(value, &end, 10);
+	if (s < 0 || s > 86400)
+		return (-1);
+	return ((int64_t)s * 1000);
+}
