@@ -10,9 +10,23 @@
 
 #include "adapters/adapter.h"
 /* One header per platform, each declaring its adapter_<platform> ops. */
+#include "adapters/console.h"
+#include "adapters/dingtalk.h"
+#include "adapters/feishu.h"
+#include "adapters/onebot.h"
+#include "adapters/slack.h"
+#include "adapters/telegram.h"
+#include "adapters/wecom.h"
 #include "core/xmem.h"
 
 static const struct adapter_ops *const adapters[] = {
+	&adapter_console,
+	&adapter_dingtalk,
+	&adapter_feishu,
+	&adapter_onebot,
+	&adapter_slack,
+	&adapter_telegram,
+	&adapter_wecom,
 	NULL,
 };
 

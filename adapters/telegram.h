@@ -27,7 +27,6 @@ int telegram_secret_valid(const char *s);
  * in UTF-16 code units (Telegram's MessageEntity offsets).  Returns 0 with
  * *off set, or -1 if u16 lies past the end or inside a surrogate pair.
  */
-int telegram_utf16_offset(const char *s, size_t len, size_t u16,
-    size_t *off);
+int telegram_utf16_offset(const char *s, size_t len, size_t u16, size_t *off);
 
 #endif /* ADAPTERS_TELEGRAM_H */

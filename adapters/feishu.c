@@ -1,0 +1,962 @@
+/*
+ * feishu.c -- Feishu / Lark event callbacks in, im/v1/messages out.
+ * Wire details and test vectors: shared/platforms/feishu.md.
+ *
+ * Inbound checks, by mode:
+ * - encrypt_key set: verify checks X-Lark-Signature (plain SHA-256 of
+ *   timestamp, nonce, key and raw body) and a 300 s window on the
+ *   timestamp (ours; Feishu documents none).  The one unsigned request let
+ *   through is an encrypted url_verification whose decrypted token matches
+ *   (the official Go SDK does not check signatures on the handshake).
+ * - no encrypt_key: verify reads the JSON and checks the Verification
+ *   Token (header.token, or token for schema 1.0 and url_verification).
+ * parse checks the token again in both modes, after any decryption.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "adapters/adapter.h"
+#include "adapters/feishu.h"
+#include "adapters/sig.h"
+#include "core/xmem.h"
+
+#define FEISHU_API_BASE     "https://open.feishu.cn"
+#define FEISHU_MAX_SKEW     300  /* s; our choice, feishu.md section 2b */
+#define FEISHU_RENEW_MARGIN 1800 /* s; renew with < 30 min left */
+#define FEISHU_TOKEN_MAX    8192 /* bytes; feishu.md: budget >= 4 KB */
+/*
+ * Not in feishu.md: Feishu's own cap is a 150 KB request body for text
+ * messages.  8000 bytes keeps a message readable and far below it even
+ * after the double JSON escaping of content.
+ */
+#define FEISHU_TEXT_MAX      8000
+#define FEISHU_MENTIONS_SCAN 100 /* mentions looked at per message */
+
+#define FEISHU_CODE_RATELIMIT 99991400 /* gateway frequency limit */
+#define FEISHU_CODE_CHATLIMIT 230020   /* per-chat throttle, unconfirmed */
+
+struct feishu {
+	char *app_id;
+	char *app_secret;
+	char *verification_token;
+	char *encrypt_key; /* NULL: bodies arrive in plain text */
+	char *bot_open_id; /* NULL: recognise the bot by mentioned_type */
+	char *api_base;    /* no trailing '/' */
+	unsigned char aes_key[FEISHU_AES_KEY_LEN];
+	char *token;           /* tenant_access_token, or NULL */
+	int64_t token_expires; /* unix seconds */
+	int64_t token_margin;  /* renew this long before token_expires */
+};
+
+/* A growing string for the text with its mentions rewritten. */
+struct feishu_buf {
+	char *s;
+	size_t len, cap;
+};
+
+static adapter_init_fn feishu_init;
+static adapter_free_fn feishu_free;
+static adapter_verify_fn feishu_verify;
+static adapter_parse_fn feishu_parse;
+static adapter_format_fn feishu_format;
+static adapter_classify_fn feishu_classify;
+static adapter_auth_due_fn feishu_auth_due;
+static adapter_auth_request_fn feishu_auth_request;
+static adapter_auth_parse_fn feishu_auth_parse;
+
+static void feishu_strfree(char *);
+static int feishu_conf_str(const json_t *, const char *, int, char **, char *,
+    size_t);
+static enum adapter_rc feishu_load(struct feishu *, const struct webhook *,
+    json_t **, int *);
+static const char *feishu_token_of(const json_t *);
+static int feishu_ms_to_s(const json_t *, int64_t *);
+static const char *feishu_str(const json_t *, const char *);
+static int feishu_is_bot(const struct feishu *, const json_t *, int);
+static void feishu_buf_add(struct feishu_buf *, const char *, size_t);
+static enum adapter_rc feishu_message(struct feishu *, const json_t *,
+    const json_t *, struct chat_event *);
+static enum adapter_rc feishu_members(const json_t *, const json_t *,
+    enum chat_kind, struct chat_event *);
+static int feishu_auth_code(json_int_t);
+
+const struct adapter_ops adapter_feishu = {
+	.platform = "feishu",
+	.text_max = FEISHU_TEXT_MAX,
+	.init = feishu_init,
+	.free = feishu_free,
+	.verify = feishu_verify,
+	.parse = feishu_parse,
+	.format = feishu_format,
+	.classify = feishu_classify,
+	.auth_due = feishu_auth_due,
+	.auth_request = feishu_auth_request,
+	.auth_parse = feishu_auth_parse,
+};
+
+/* ---------------------------------------------------------------- */
+/* Crypto helpers (exported for the tests) */
+
+int
+feishu_aes_key(const char *encrypt_key, unsigned char key[FEISHU_AES_KEY_LEN])
+{
+	const void *part[1] = { encrypt_key };
+	size_t len[1] = { strlen(encrypt_key) };
+
+	return (sig_digest(SIG_SHA256, part, len, 1, key));
+}
+
+int
+feishu_decrypt(const unsigned char key[FEISHU_AES_KEY_LEN], const char *b64,
+    size_t len, char **out, size_t *outlen)
+{
+	unsigned char *raw, *plain;
+	size_t rawlen, n;
+
+	*out = NULL;
+	*outlen = 0;
+	raw = xmalloc(len / 4 * 3 + 1);
+	if (sig_b64_decode(b64, len, raw, len / 4 * 3, &rawlen) == -1 ||
+	    rawlen < 32 || (rawlen - 16) % 16 != 0) {
+		free(raw);
+		return (-1);
+	}
+	n = rawlen - 16;
+	plain = xmalloc(n + 1);
+	if (sig_aes256cbc_decrypt(key, raw, raw + 16, n, plain) == -1 ||
+	    sig_pkcs7_unpad(plain, &n, 16) == -1) {
+		explicit_bzero(plain, rawlen - 16);
+		free(plain);
+		free(raw);
+		return (-1);
+	}
+	free(raw);
+	plain[n] = '\0';
+	*out = (char *)plain;
+	*outlen = n;
+	return (0);
+}
+
+int
+feishu_uuid(const struct chat_msg *msg, char out[37])
+{
+	static const char tag[] = "towerbot-feishu-uuid";
+	const char *f[5] = { msg->chat, msg->reply_to, msg->thread,
+		msg->mention_id, msg->text };
+	const void *part[11];
+	size_t len[11], i, n = 0;
+	unsigned char md[SIG_SHA256_LEN];
+	char hex[2 * SIG_SHA256_LEN + 1];
+
+	part[n] = tag;
+	len[n++] = sizeof(tag); /* the NUL separates it from the fields */
+	for (i = 0; i < 5; i++) {
+		part[n] = f[i] != NULL ? f[i] : "";
+		len[n] = strlen(f[i] != NULL ? f[i] : "");
+		n++;
+		part[n] = "";
+		len[n++] = 1; /* NUL separator: "ab"+"c" != "a"+"bc" */
+	}
+	if (sig_digest(SIG_SHA256, part, len, n, md) == -1)
+		return (-1);
+	sig_hex(md, 16, hex);
+	memcpy(out, hex, 8);
+	out[8] = '-';
+	memcpy(out + 9, hex + 8, 4);
+	out[13] = '-';
+	memcpy(out + 14, hex + 12, 4);
+	out[18] = '-';
+	memcpy(out + 19, hex + 16, 4);
+	out[23] = '-';
+	memcpy(out + 24, hex + 20, 12);
+	out[36] = '\0';
+	return (0);
+}
+
+/* ---------------------------------------------------------------- */
+/* Instance */
+
+static void
+feishu_strfree(char *s)
+{
+	if (s == NULL)
+		return;
+	explicit_bzero(s, strlen(s));
+	free(s);
+}
+
+/* Copy string key of conf into *out; "" counts as absent.  -1 with err. */
+static int
+feishu_conf_str(const json_t *conf, const char *key, int required, char **out,
+    char *err, size_t errlen)
+{
+	json_t *v = json_object_get(conf, key);
+
+	*out = NULL;
+	if (v == NULL) {
+		if (required)
+			snprintf(err, errlen, "%s: missing", key);
+		return (required ? -1 : 0);
+	}
+	if (!json_is_string(v)) {
+		snprintf(err, errlen, "%s: expected a string", key);
+		return (-1);
+	}
+	if (json_string_length(v) == 0) {
+		if (required)
+			snprintf(err, errlen, "%s: empty", key);
+		return (required ? -1 : 0);
+	}
+	if (strlen(json_string_value(v)) != json_string_length(v)) {
+		snprintf(err, errlen, "%s: contains a NUL byte", key);
+		return (-1);
+	}
+	*out = xstrdup(json_string_value(v));
+	return (0);
+}
+
+static int
+feishu_init(void **priv, const json_t *conf, char *err, size_t errlen)
+{
+	static const char *const known[] = { "app_id", "app_secret",
+		"verification_token", "encrypt_key", "bot_open_id", "api_base",
+		NULL };
+	struct feishu *fs;
+	const char *key;
+	json_t *v;
+	size_t i, n;
+
+	*priv = NULL;
+	if (!json_is_object(conf)) {
+		snprintf(err, errlen, "expected an object");
+		return (-1);
+	}
+	json_object_foreach((json_t *)conf, key, v)
+	{
+		for (i = 0; known[i] != NULL; i++)
+			if (strcmp(known[i], key) == 0)
+				break;
+		if (known[i] == NULL) {
+			snprintf(err, errlen, "%s: unknown key", key);
+			return (-1);
+		}
+	}
+	fs = xcalloc(1, sizeof(*fs));
+	if (feishu_conf_str(conf, "app_id", 1, &fs->app_id, err, errlen) ==
+		-1 ||
+	    feishu_conf_str(conf, "app_secret", 1, &fs->app_secret, err,
+		errlen) == -1 ||
+	    feishu_conf_str(conf, "verification_token", 1,
+		&fs->verification_token, err, errlen) == -1 ||
+	    feishu_conf_str(conf, "encrypt_key", 0, &fs->encrypt_key, err,
+		errlen) == -1 ||
+	    feishu_conf_str(conf, "bot_open_id", 0, &fs->bot_open_id, err,
+		errlen) == -1 ||
+	    feishu_conf_str(conf, "api_base", 0, &fs->api_base, err, errlen) ==
+		-1)
+		goto fail;
+	if (fs->api_base == NULL)
+		fs->api_base = xstrdup(FEISHU_API_BASE);
+	if (strncmp(fs->api_base, "https://", 8) != 0 &&
+	    strncmp(fs->api_base, "http://", 7) != 0) {
+		snprintf(err, errlen, "api_base: not an http(s) URL");
+		goto fail;
+	}
+	n = strlen(fs->api_base);
+	while (n > 0 && fs->api_base[n - 1] == '/')
+		fs->api_base[--n] = '\0';
+	if (fs->encrypt_key != NULL &&
+	    feishu_aes_key(fs->encrypt_key, fs->aes_key) == -1) {
+		snprintf(err, errlen, "encrypt_key: cannot derive the key");
+		goto fail;
+	}
+	*priv = fs;
+	return (0);
+fail:
+	feishu_free(fs);
+	return (-1);
+}
+
+static void
+feishu_free(void *priv)
+{
+	struct feishu *fs = priv;
+
+	if (fs == NULL)
+		return;
+	free(fs->app_id);
+	feishu_strfree(fs->app_secret);
+	feishu_strfree(fs->verification_token);
+	feishu_strfree(fs->encrypt_key);
+	free(fs->bot_open_id);
+	free(fs->api_base);
+	feishu_strfree(fs->token);
+	explicit_bzero(fs, sizeof(*fs));
+	free(fs);
+}
+
+/* ---------------------------------------------------------------- */
+/* Inbound */
+
+/*
+ * The plaintext event JSON of wh in *rootp (caller decrefs), decrypting a
+ * {"encrypt":...} body; *encrypted says whether it was.  EPARSE for bytes
+ * that are not JSON or do not decrypt, EAUTH for an encrypted body when
+ * no encrypt_key is configured (nothing can be checked).
+ */
+static enum adapter_rc
+feishu_load(struct feishu *fs, const struct webhook *wh, json_t **rootp,
+    int *encrypted)
+{
+	json_t *root, *enc;
+	char *plain;
+	size_t plainlen;
+
+	*rootp = NULL;
+	*encrypted = 0;
+	if (wh->body == NULL ||
+	    (root = json_loadb(wh->body, wh->len, 0, NULL)) == NULL)
+		return (ADAPTER_EPARSE);
+	if (!json_is_object(root)) {
+		json_decref(root);
+		return (ADAPTER_EPARSE);
+	}
+	if ((enc = json_object_get(root, "encrypt")) == NULL) {
+		*rootp = root;
+		return (ADAPTER_OK);
+	}
+	*encrypted = 1;
+	if (fs->encrypt_key == NULL) {
+		json_decref(root);
+		return (ADAPTER_EAUTH);
+	}
+	if (!json_is_string(enc) ||
+	    feishu_decrypt(fs->aes_key, json_string_value(enc),
+		json_string_length(enc), &plain, &plainlen) == -1) {
+		json_decref(root);
+		return (ADAPTER_EPARSE);
+	}
+	json_decref(root);
+	root = json_loadb(plain, plainlen, 0, NULL);
+	explicit_bzero(plain, plainlen);
+	free(plain);
+	if (root == NULL || !json_is_object(root)) {
+		json_decref(root);
+		return (ADAPTER_EPARSE);
+	}
+	*rootp = root;
+	return (ADAPTER_OK);
+}
+
+/* header.token (schema 2.0), else token (1.0, url_verification). */
+static const char *
+feishu_token_of(const json_t *root)
+{
+	const json_t *hdr = json_object_get(root, "header");
+	const char *t;
+
+	if (json_is_object(hdr) && (t = feishu_str(hdr, "token")) != NULL)
+		return (t);
+	return (feishu_str(root, "token"));
+}
+
+/* String member key of o, or NULL. */
+static const char *
+feishu_str(const json_t *o, const char *key)
+{
+	return (json_string_value(json_object_get(o, key)));
+}
+
+static enum adapter_rc
+feishu_verify(void *priv, const struct webhook *wh, int64_t now)
+{
+	struct feishu *fs = priv;
+	const char *ts, *nonce, *sig, *p;
+	const void *part[4];
+	size_t len[4];
+	unsigned char md[SIG_SHA256_LEN];
+	json_t *root;
+	enum adapter_rc rc;
+	int64_t t = 0;
+	int encrypted;
+
+	if (fs->encrypt_key == NULL) {
+		/* No signature to check: the token in the body is all. */
+		if ((rc = feishu_load(fs, wh, &root, &encrypted)) != ADAPTER_OK)
+			return (rc);
+		rc = sig_streq(feishu_token_of(root), fs->verification_token)
+			 ? ADAPTER_OK
+			 : ADAPTER_EAUTH;
+		json_decref(root);
+		return (rc);
+	}
+
+	if ((sig = webhook_header(wh, "X-Lark-Signature")) == NULL) {
+		/*
+		 * Unsigned: only the handshake, and only when it decrypts
+		 * with our key to a url_verification with our token.
+		 */
+		if (feishu_load(fs, wh, &root, &encrypted) != ADAPTER_OK)
+			return (ADAPTER_EAUTH);
+		rc = encrypted &&
+			     sig_streq(feishu_str(root, "type"),
+				 "url_verification") &&
+			     sig_streq(feishu_token_of(root),
+				 fs->verification_token)
+			 ? ADAPTER_OK
+			 : ADAPTER_EAUTH;
+		json_decref(root);
+		return (rc);
+	}
+
+	ts = webhook_header(wh, "X-Lark-Request-Timestamp");
+	nonce = webhook_header(wh, "X-Lark-Request-Nonce");
+	if (ts == NULL || nonce == NULL || *ts == '\0' || strlen(ts) > 18)
+		return (ADAPTER_EAUTH);
+	for (p = ts; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9')
+			return (ADAPTER_EAUTH);
+		t = t * 10 + (*p - '0');
+	}
+	if (t > now + FEISHU_MAX_SKEW || t < now - FEISHU_MAX_SKEW)
+		return (ADAPTER_EAUTH);
+
+	/* feishu.md 2b: SHA-256, not HMAC, no separators. */
+	part[0] = ts;
+	len[0] = strlen(ts);
+	part[1] = nonce;
+	len[1] = strlen(nonce);
+	part[2] = fs->encrypt_key;
+	len[2] = strlen(fs->encrypt_key);
+	part[3] = wh->body != NULL ? wh->body : "";
+	len[3] = wh->body != NULL ? wh->len : 0;
+	if (sig_digest(SIG_SHA256, part, len, 4, md) == -1)
+		return (ADAPTER_EAUTH);
+	return (sig_hex_eq(md, sizeof(md), sig) ? ADAPTER_OK : ADAPTER_EAUTH);
+}
+
+/* Milliseconds as a JSON string or integer to unix seconds.  0 or -1. */
+static int
+feishu_ms_to_s(const json_t *v, int64_t *s)
+{
+	const char *p;
+	int64_t ms = 0;
+
+	if (json_is_integer(v)) {
+		ms = json_integer_value(v);
+	} else if ((p = json_string_value(v)) != NULL && *p != '\0' &&
+		   strlen(p) <= 18) {
+		for (; *p != '\0'; p++) {
+			if (*p < '0' || *p > '9')
+				return (-1);
+			ms = ms * 10 + (*p - '0');
+		}
+	} else
+		return (-1);
+	if (ms < 0)
+		return (-1);
+	*s = ms / 1000;
+	return (0);
+}
+
+/*
+ * Whether mention m is our bot.  With bot_open_id: its open_id equals it,
+ * nothing else counts.  Without: mentioned_type "bot" (newer payloads);
+ * when no mention of the message carries mentioned_type (typed == 0), the
+ * mention that opens the text (lead) is taken as the bot, since a bot
+ * without "read all group messages" only receives messages @-ing it.
+ */
+static int
+feishu_is_bot(const struct feishu *fs, const json_t *m, int lead)
+{
+	const char *type;
+
+	if (fs->bot_open_id != NULL)
+		return (
+		    sig_streq(feishu_str(json_object_get(m, "id"), "open_id"),
+			fs->bot_open_id));
+	if ((type = feishu_str(m, "mentioned_type")) != NULL)
+		return (strcmp(type, "bot") == 0);
+	return (lead);
+}
+
+static void
+feishu_buf_add(struct feishu_buf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		b->cap = (b->len + n + 1) * 2;
+		b->s = xreallocarray(b->s, b->cap, 1);
+	}
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+/* im.message.receive_v1 (feishu.md section 1). */
+static enum adapter_rc
+feishu_message(struct feishu *fs, const json_t *hdr, const json_t *event,
+    struct chat_event *ev)
+{
+	const json_t *sender, *msg, *ments, *m;
+	const char *stype, *chat, *mid, *ctype, *text, *from, *mtype, *p;
+	const char *lead_key = NULL, *thread;
+	struct feishu_buf b = { NULL, 0, 0 };
+	enum adapter_rc rc = ADAPTER_EPARSE;
+	size_t i, nm, best, klen;
+	int typed = 0, *isbot = NULL;
+	json_t *cj = NULL;
+
+	sender = json_object_get(event, "sender");
+	msg = json_object_get(event, "message");
+	if (!json_is_object(sender) || !json_is_object(msg))
+		return (ADAPTER_EPARSE);
+	if ((stype = feishu_str(sender, "sender_type")) != NULL &&
+	    strcmp(stype, "app") == 0)
+		return (ADAPTER_SKIP); /* a bot's message, ours included */
+	if ((mtype = feishu_str(msg, "message_type")) == NULL)
+		return (ADAPTER_EPARSE);
+	if (strcmp(mtype, "text") != 0)
+		return (ADAPTER_SKIP); /* post, image, card...: no commands */
+	chat = feishu_str(msg, "chat_id");
+	mid = feishu_str(msg, "message_id");
+	ctype = feishu_str(msg, "chat_type");
+	from = feishu_str(json_object_get(sender, "sender_id"), "open_id");
+	p = feishu_str(msg, "content");
+	if (chat == NULL || mid == NULL || from == NULL || p == NULL ||
+	    *chat == '\0' || *from == '\0')
+		return (ADAPTER_EPARSE);
+	/* content is a JSON document inside a JSON string. */
+	if ((cj = json_loads(p, 0, NULL)) == NULL ||
+	    (text = feishu_str(cj, "text")) == NULL)
+		goto done;
+	ments = json_object_get(msg, "mentions");
+	if (ments != NULL && !json_is_array(ments))
+		goto done;
+	/* Bounds the placeholder scan below; later mentions stay as keys. */
+	if ((nm = json_array_size(ments)) > FEISHU_MENTIONS_SCAN)
+		nm = FEISHU_MENTIONS_SCAN;
+
+	memset(ev, 0, sizeof(*ev));
+	ev->kind = CHAT_MESSAGE;
+	ev->is_group = ctype == NULL || strcmp(ctype, "p2p") != 0;
+	ev->to_bot = !ev->is_group; /* a direct message is for the bot */
+	if (feishu_ms_to_s(json_object_get(hdr, "create_time"), &ev->at) ==
+		-1 &&
+	    feishu_ms_to_s(json_object_get(msg, "create_time"), &ev->at) == -1)
+		ev->at = 0;
+	xstrlcpy_utf8(ev->event_id, feishu_str(hdr, "event_id"),
+	    sizeof(ev->event_id));
+	xstrlcpy_utf8(ev->chat, chat, sizeof(ev->chat));
+	xstrlcpy_utf8(ev->msg_id, mid, sizeof(ev->msg_id));
+	if ((thread = feishu_str(msg, "thread_id")) != NULL)
+		xstrlcpy_utf8(ev->thread, thread, sizeof(ev->thread));
+	xstrlcpy_utf8(ev->from.id, from, sizeof(ev->from.id));
+	/* The sender's name is not in the event (feishu.md section 1). */
+
+	/* Which mentions are the bot, and which one opens the text. */
+	for (p = text; *p == ' ' || *p == '\t' || *p == '\n'; p++)
+		;
+	if (nm > 0)
+		isbot = xcalloc(nm, sizeof(*isbot));
+	for (i = 0; i < nm; i++) {
+		const char *key;
+
+		m = json_array_get(ments, i);
+		if (!json_is_object(m) || (key = feishu_str(m, "key")) == NULL)
+			goto done;
+		if (json_object_get(m, "mentioned_type") != NULL)
+			typed = 1;
+		klen = strlen(key);
+		if (klen > 0 && strncmp(p, key, klen) == 0 &&
+		    (lead_key == NULL || klen > strlen(lead_key)))
+			lead_key = key;
+	}
+	for (i = 0; i < nm; i++) {
+		const char *key, *oid, *name;
+
+		m = json_array_get(ments, i);
+		key = feishu_str(m, "key");
+		isbot[i] = feishu_is_bot(fs, m,
+		    !typed && lead_key != NULL && strcmp(key, lead_key) == 0);
+		if (isbot[i]) {
+			ev->to_bot = 1;
+			continue;
+		}
+		oid = feishu_str(json_object_get(m, "id"), "open_id");
+		name = feishu_str(m, "name");
+		if (oid == NULL || *oid == '\0' ||
+		    ev->nmentions == CHAT_MENTIONS_MAX)
+			continue;
+		xstrlcpy_utf8(ev->mentions[ev->nmentions].id, oid,
+		    sizeof(ev->mentions[0].id));
+		xstrlcpy_utf8(ev->mentions[ev->nmentions].name,
+		    name != NULL ? name : "", sizeof(ev->mentions[0].name));
+		ev->nmentions++;
+	}
+
+	/*
+	 * Rewrite placeholders: the longest key matching at each '@' (so
+	 * @_user_1 does not eat the start of @_user_10); the bot's goes,
+	 * others become "@name".  Unknown ones (@_all) stay as they are.
+	 */
+	feishu_buf_add(&b, "", 0);
+	for (p = text; *p != '\0';) {
+		best = nm;
+		klen = 0;
+		if (*p == '@') {
+			for (i = 0; i < nm; i++) {
+				const char *key;
+				size_t kl;
+
+				key =
+				    feishu_str(json_array_get(ments, i), "key");
+				kl = strlen(key);
+				if (kl > klen && strncmp(p, key, kl) == 0) {
+					best = i;
+					klen = kl;
+				}
+			}
+		}
+		if (best == nm) {
+			feishu_buf_add(&b, p, 1);
+			p++;
+			continue;
+		}
+		m = json_array_get(ments, best);
+		if (!isbot[best]) {
+			const char *name = feishu_str(m, "name");
+
+			if (name != NULL && *name != '\0') {
+				feishu_buf_add(&b, "@", 1);
+				feishu_buf_add(&b, name, strlen(name));
+			} else
+				feishu_buf_add(&b, p, klen);
+		}
+		p += klen;
+	}
+	for (p = b.s; *p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'; p++)
+		;
+	xstrlcpy_utf8(ev->text, p, sizeof(ev->text));
+	rc = ADAPTER_OK;
+done:
+	free(b.s);
+	free(isbot);
+	json_decref(cj);
+	return (rc);
+}
+
+/*
+ * im.chat.member.user.added_v1 / deleted_v1: the first user is .from, the
+ * others (up to CHAT_MENTIONS_MAX) go to .mentions[].
+ */
+static enum adapter_rc
+feishu_members(const json_t *hdr, const json_t *event, enum chat_kind kind,
+    struct chat_event *ev)
+{
+	const json_t *users, *u;
+	const char *chat, *title, *oid, *name;
+	size_t i;
+
+	chat = feishu_str(event, "chat_id");
+	users = json_object_get(event, "users");
+	if (chat == NULL || *chat == '\0' || !json_is_array(users) ||
+	    json_array_size(users) == 0)
+		return (ADAPTER_EPARSE);
+	memset(ev, 0, sizeof(*ev));
+	ev->kind = kind;
+	ev->is_group = 1;
+	if (feishu_ms_to_s(json_object_get(hdr, "create_time"), &ev->at) == -1)
+		ev->at = 0;
+	xstrlcpy_utf8(ev->event_id, feishu_str(hdr, "event_id"),
+	    sizeof(ev->event_id));
+	xstrlcpy_utf8(ev->chat, chat, sizeof(ev->chat));
+	if ((title = feishu_str(event, "name")) != NULL)
+		xstrlcpy_utf8(ev->chat_title, title, sizeof(ev->chat_title));
+	for (i = 0; i < json_array_size(users); i++) {
+		struct chat_user *cu;
+
+		u = json_array_get(users, i);
+		oid = feishu_str(json_object_get(u, "user_id"), "open_id");
+		name = feishu_str(u, "name");
+		if (oid == NULL || *oid == '\0')
+			return (ADAPTER_EPARSE);
+		if (i == 0)
+			cu = &ev->from;
+		else if (ev->nmentions < CHAT_MENTIONS_MAX)
+			cu = &ev->mentions[ev->nmentions++];
+		else
+			break;
+		xstrlcpy_utf8(cu->id, oid, sizeof(cu->id));
+		xstrlcpy_utf8(cu->name, name != NULL ? name : "",
+		    sizeof(cu->name));
+	}
+	return (ADAPTER_OK);
+}
+
+static enum adapter_rc
+feishu_parse(void *priv, const struct webhook *wh, struct chat_event *ev,
+    struct webreply *rep)
+{
+	struct feishu *fs = priv;
+	json_t *root, *hdr, *event, *ans;
+	const char *type, *schema, *etype, *eid, *chal;
+	enum adapter_rc rc;
+	int encrypted;
+
+	if ((rc = feishu_load(fs, wh, &root, &encrypted)) != ADAPTER_OK)
+		return (rc);
+	if (!sig_streq(feishu_token_of(root), fs->verification_token)) {
+		rc = ADAPTER_EAUTH;
+		goto done;
+	}
+	rc = ADAPTER_EPARSE;
+	type = feishu_str(root, "type");
+	schema = feishu_str(root, "schema");
+
+	if (type != NULL && strcmp(type, "url_verification") == 0) {
+		/* Answered in plain JSON even when it came encrypted. */
+		if ((chal = feishu_str(root, "challenge")) == NULL ||
+		    (ans = json_pack("{s:s}", "challenge", chal)) == NULL)
+			goto done;
+		rep->status = 200;
+		rep->body = json_dumps(ans, JSON_COMPACT);
+		rep->ctype = "application/json";
+		json_decref(ans);
+		if (rep->body == NULL)
+			goto done;
+		rc = ADAPTER_REPLY;
+		goto done;
+	}
+	if (schema == NULL || strcmp(schema, "2.0") != 0) {
+		/* Schema 1.0 callbacks carry nothing we handle. */
+		if (type != NULL && strcmp(type, "event_callback") == 0)
+			rc = ADAPTER_SKIP;
+		goto done;
+	}
+	hdr = json_object_get(root, "header");
+	event = json_object_get(root, "event");
+	etype = feishu_str(hdr, "event_type");
+	eid = feishu_str(hdr, "event_id");
+	if (etype == NULL || eid == NULL || *eid == '\0' ||
+	    !json_is_object(event))
+		goto done;
+	if (strcmp(etype, "im.message.receive_v1") == 0)
+		rc = feishu_message(fs, hdr, event, ev);
+	else if (strcmp(etype, "im.chat.member.user.added_v1") == 0)
+		rc = feishu_members(hdr, event, CHAT_JOIN, ev);
+	else if (strcmp(etype, "im.chat.member.user.deleted_v1") == 0)
+		rc = feishu_members(hdr, event, CHAT_LEAVE, ev);
+	else
+		rc = ADAPTER_SKIP;
+done:
+	json_decref(root);
+	return (rc);
+}
+
+/* ---------------------------------------------------------------- */
+/* Outbound */
+
+/*
+ * A message with reply_to goes to .../messages/{id}/reply (it quotes the
+ * message, and stays in its topic thread when msg->thread is set); any
+ * other to .../messages?receive_id_type=chat_id.  Either carries a uuid
+ * derived from the message (feishu_uuid) so a retry is deduplicated.
+ */
+static int
+feishu_format(void *priv, const struct chat_msg *msg, struct httpreq *req)
+{
+	struct feishu *fs = priv;
+	json_t *cj, *body;
+	char *text, *content, *id;
+	const char *name;
+	char uuid[37];
+	int reply;
+
+	memset(req, 0, sizeof(*req));
+	if (fs->token == NULL || msg->text == NULL)
+		return (-1);
+	reply = msg->reply_to != NULL && *msg->reply_to != '\0';
+	if (!reply && (msg->chat == NULL || *msg->chat == '\0'))
+		return (-1);
+	if (msg->mention_id != NULL && *msg->mention_id != '\0') {
+		if (strpbrk(msg->mention_id, "\"<>") != NULL)
+			return (-1);
+		name = msg->mention_name != NULL &&
+			       strpbrk(msg->mention_name, "<>") == NULL
+			   ? msg->mention_name
+			   : "";
+		text = xasprintf("<at user_id=\"%s\">%s</at> %s",
+		    msg->mention_id, name, msg->text);
+	} else
+		text = xstrdup(msg->text);
+	cj = json_pack("{s:s}", "text", text); /* NULL: not UTF-8 */
+	free(text);
+	if (cj == NULL)
+		return (-1);
+	content = json_dumps(cj, JSON_COMPACT);
+	json_decref(cj);
+	if (content == NULL || feishu_uuid(msg, uuid) == -1) {
+		free(content);
+		return (-1);
+	}
+	if (reply)
+		body = json_pack("{s:s, s:s, s:b, s:s}", "msg_type", "text",
+		    "content", content, "reply_in_thread",
+		    msg->thread != NULL && *msg->thread != '\0', "uuid", uuid);
+	else
+		body =
+		    json_pack("{s:s, s:s, s:s, s:s}", "receive_id", msg->chat,
+			"msg_type", "text", "content", content, "uuid", uuid);
+	free(content);
+	if (body == NULL)
+		return (-1);
+	req->body = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	if (req->body == NULL)
+		return (-1);
+	if (reply) {
+		id = adapter_urlencode(msg->reply_to);
+		req->url = xasprintf("%s/open-apis/im/v1/messages/%s/reply",
+		    fs->api_base, id);
+		free(id);
+	} else
+		req->url = xasprintf("%s/open-apis/im/v1/"
+				     "messages?receive_id_type=chat_id",
+		    fs->api_base);
+	req->log_url = xstrdup(req->url); /* the token is only in a header */
+	req->hdr[0] = xasprintf("Authorization: Bearer %s", fs->token);
+	req->hdr[1] = xstrdup("Content-Type: application/json; charset=utf-8");
+	return (0);
+}
+
+/* Codes meaning the tenant_access_token is missing, invalid or expired. */
+static int
+feishu_auth_code(json_int_t code)
+{
+	switch (code) {
+	case 99991661: /* missing access token */
+	case 99991663: /* tenant_access_token invalid (feishu.md 3) */
+	case 99991664: /* app_access_token invalid */
+	case 99991668: /* access token invalid or expired */
+		return (1);
+	}
+	return (0);
+}
+
+/*
+ * HTTP 200 is not enough: the verdict is "code".  Rate limits come as 429
+ * (older APIs 400) with code 99991400; x-ogw-ratelimit-reset is seconds.
+ */
+static enum send_rc
+feishu_classify(void *priv, const struct httpresp *r, int64_t *retry_ms)
+{
+	json_t *root = NULL, *c;
+	json_int_t code = -1;
+	int have = 0;
+	int64_t ms;
+	enum send_rc rc;
+
+	(void)priv;
+	*retry_ms = 0;
+	if (r->status == 0)
+		return (SEND_RETRY);
+	if ((ms = adapter_retry_after_ms(
+		 httpresp_header(r, "x-ogw-ratelimit-reset"))) < 0)
+		ms = adapter_retry_after_ms(r->retry_after);
+	if (r->status == 429) {
+		*retry_ms = ms > 0 ? ms : 0;
+		return (SEND_RETRY);
+	}
+	if (r->body != NULL &&
+	    (root = json_loadb(r->body, r->len, 0, NULL)) != NULL &&
+	    json_is_integer(c = json_object_get(root, "code"))) {
+		code = json_integer_value(c);
+		have = 1;
+	}
+	json_decref(root);
+	if (have && code == 0 && r->status >= 200 && r->status < 300)
+		rc = SEND_OK;
+	else if (have && code == FEISHU_CODE_RATELIMIT) {
+		*retry_ms = ms > 0 ? ms : 0;
+		rc = SEND_RETRY;
+	} else if (have && feishu_auth_code(code))
+		rc = SEND_AUTH;
+	else if (have && code == FEISHU_CODE_CHATLIMIT)
+		rc = SEND_RETRY;
+	else if (r->status >= 500)
+		rc = SEND_RETRY;
+	else
+		rc = SEND_FAIL;
+	return (rc);
+}
+
+/* ---------------------------------------------------------------- */
+/* tenant_access_token */
+
+static int
+feishu_auth_due(void *priv, int64_t now)
+{
+	struct feishu *fs = priv;
+
+	return (
+	    fs->token == NULL || now >= fs->token_expires - fs->token_margin);
+}
+
+static int
+feishu_auth_request(void *priv, struct httpreq *req)
+{
+	struct feishu *fs = priv;
+	json_t *body;
+
+	memset(req, 0, sizeof(*req));
+	if ((body = json_pack("{s:s, s:s}", "app_id", fs->app_id, "app_secret",
+		 fs->app_secret)) == NULL)
+		return (-1);
+	req->body = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	if (req->body == NULL)
+		return (-1);
+	req->url =
+	    xasprintf("%s/open-apis/auth/v3/tenant_access_token/internal",
+		fs->api_base);
+	req->log_url = xstrdup(req->url);
+	req->hdr[0] = xstrdup("Content-Type: application/json; charset=utf-8");
+	return (0);
+}
+
+/*
+ * {"code":0,"tenant_access_token":"t-...","expire":7200}.  The renewal
+ * margin is 30 min, or half the lifetime for a token granted for less
+ * than an hour, so a short grant is not fetched again on every message.
+ */
+static int
+feishu_auth_parse(void *priv, const struct httpresp *r, int64_t now)
+{
+	struct feishu *fs = priv;
+	json_t *root;
+	const char *tok = NULL;
+	json_int_t code = -1, expire = 0;
+	int rc = -1;
+
+	if (r->status != 200 || r->body == NULL ||
+	    (root = json_loadb(r->body, r->len, 0, NULL)) == NULL)
+		return (-1);
+	if (json_unpack(root, "{s:I, s:s, s:I}", "code", &code,
+		"tenant_access_token", &tok, "expire", &expire) == 0 &&
+	    code == 0 && *tok != '\0' && strlen(tok) < FEISHU_TOKEN_MAX &&
+	    strpbrk(tok, "\r\n") == NULL && expire > 0 && expire <= 7 * 86400) {
+		feishu_strfree(fs->token);
+		fs->token = xstrdup(tok);
+		fs->token_expires = now + expire;
+		fs->token_margin = expire >= 2 * FEISHU_RENEW_MARGIN
+				       ? FEISHU_RENEW_MARGIN
+				       : expire / 2;
+		rc = 0;
+	}
+	json_decref(root);
+	return (rc);
+}

@@ -1,0 +1,84 @@
+/*
+ * botd.h -- struct botd, the owner of every long-lived object of the
+ * daemon.  main.c builds it and tears it down in reverse order.
+ */
+#ifndef BOT_BOTD_H
+#define BOT_BOTD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <event2/event.h>
+
+#include "adapters/adapter.h"
+#include "config/config.h"
+
+struct http_server;
+struct store_redis;
+struct outbox;
+struct deliver;
+struct redis_spawn;
+struct stdin_reader;
+
+/* One sending identity: an adapter account with its live adapter state. */
+struct bot_ident {
+	const struct adapter_cfg *acfg; /* borrowed from botd.cfg */
+	const struct account_cfg *account;
+	const struct adapter_ops *ops;
+	void *priv;	      /* owned: ops->free */
+	char *stream_u;	      /* "tb:q:<adapter>:<account|_>:u" */
+	char *stream_n;	      /* ... ":n" */
+};
+
+/* Counters behind GET /metrics. */
+struct bot_metrics {
+	uint64_t webhooks[6];	     /* by answer: 200 400 401 404 413 503 */
+	uint64_t webhook_dups;	     /* retried webhooks answered once */
+	uint64_t commands;	     /* commands applied */
+	uint64_t deliveries_ok;
+	uint64_t deliveries_retry;
+	uint64_t deliveries_failed;  /* dead-lettered */
+	uint64_t deliveries_unknown; /* timed out after the request left */
+	uint64_t rate_limited;	     /* platform 429 / busy answers */
+	uint64_t redis_errors;
+};
+
+struct botd {
+	struct event_base *base;
+	struct config cfg;	     /* current config (SIGHUP swaps it) */
+	char *config_path;
+	char *cfgstr;		     /* ARGV[3] of towerbot.lua */
+	char *ladder;		     /* ARGV[4] */
+	struct redis_spawn *spawn;   /* "redis": "spawn", else NULL */
+	char *redis_url;
+	struct store_redis *store;   /* commands, scripts */
+	struct store_redis *qstore;  /* blocking queue reads */
+	struct outbox *outbox;
+	struct http_server *http;
+	struct deliver *deliver;
+	struct stdin_reader *stdin_reader;
+	struct bot_ident *idents;
+	size_t nidents;
+	char consumer[128];	     /* stream consumer name, stable per host
+					and listen address */
+	struct bot_metrics metrics;
+	int draining;		     /* SIGTERM received */
+	struct event *drain_timer;
+	struct event *sig_term, *sig_int, *sig_hup, *sig_chld;
+	int64_t started;
+};
+
+/* The identity serving adapter name + account ("" = the first). */
+struct bot_ident *botd_ident(struct botd *, const char *adapter,
+    const char *account);
+
+/* Wall clock, unix seconds and milliseconds. */
+int64_t botd_now(void);
+int64_t botd_now_ms(void);
+/* Monotonic milliseconds. */
+uint64_t botd_mono_ms(void);
+
+/* Check whether draining is finished, and if so leave the loop. */
+void botd_drain_check(struct botd *);
+
+#endif /* BOT_BOTD_H */

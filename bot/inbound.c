@@ -1,0 +1,264 @@
+/*
+ * inbound.c -- from a chat event to one EVALSHA of towerbot.lua.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <hiredis/hiredis.h>
+#include <jansson.h>
+
+#include "bot/inbound.h"
+#include "bot/log.h"
+#include "config/config.h"
+#include "core/command.h"
+#include "core/xmem.h"
+
+#define INBOUND_ARGC_MAX 32
+
+struct inbound_op {
+	struct botd *bd;
+	inbound_done_fn *done;
+	void *arg;
+	char op[CMD_NAME_MAX];
+};
+
+static void inbound_reply(void *, enum store_status, const redisReply *);
+
+static const char *
+inbound_target_kind(enum cmd_target_kind k)
+{
+	switch (k) {
+	case TARGET_USER:
+		return ("user");
+	case TARGET_USERNAME:
+		return ("username");
+	case TARGET_MEMBER:
+		return ("member");
+	case TARGET_NONE:
+		break;
+	}
+	return ("");
+}
+
+/* The zone's offset from UTC at t, from the process TZ (main.c sets it). */
+static long
+inbound_utcoff(int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	localtime_r(&tt, &tm);
+	return (tm.tm_gmtoff);
+}
+
+/* A "say" of key with params {k: v, ...} (NULL-terminated pairs). */
+static char *
+inbound_params(const char *k1, const char *v1, const char *k2,
+    const char *v2)
+{
+	json_t *o = json_object();
+	char *s;
+
+	if (k1 != NULL)
+		json_object_set_new(o, k1, json_string(v1 != NULL ? v1 : ""));
+	if (k2 != NULL)
+		json_object_set_new(o, k2, json_string(v2 != NULL ? v2 : ""));
+	s = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	if (s == NULL)
+		abort();
+	return (s);
+}
+
+static void
+inbound_reply(void *arg, enum store_status st, const redisReply *r)
+{
+	struct inbound_op *op = arg;
+	struct inbound_result res;
+
+	memset(&res, 0, sizeof(res));
+	res.st = st;
+	res.cmd = op->op;
+	res.status = res.outcome = res.activity = "";
+	if (st == STORE_OK && r->type == REDIS_REPLY_ARRAY && r->elements >= 1 &&
+	    r->element[0]->type == REDIS_REPLY_STRING) {
+		res.status = r->element[0]->str;
+		if (r->elements >= 2 &&
+		    r->element[1]->type == REDIS_REPLY_STRING)
+			res.outcome = r->element[1]->str;
+		if (r->elements >= 3 &&
+		    r->element[2]->type == REDIS_REPLY_STRING)
+			res.activity = r->element[2]->str;
+	} else if (st == STORE_OK) {
+		res.st = STORE_ERR;
+	}
+	if (res.st == STORE_ERR) {
+		op->bd->metrics.redis_errors++;
+		LOG(LL_ERROR, "store", KS("cmd", op->op),
+		    KS("outcome", "script_error"),
+		    KS("detail", r != NULL && r->type == REDIS_REPLY_ERROR ?
+			    r->str : "unexpected reply"));
+	}
+	op->done(op->arg, &res);
+	free(op);
+}
+
+int
+inbound_submit(struct botd *bd, const char *adapter, const char *account,
+    const struct chat_event *ev, inbound_done_fn *done, void *arg)
+{
+	const char *av[INBOUND_ARGC_MAX];
+	char now_ms[32], num[8][32], *params = NULL;
+	char event_id[sizeof(ev->event_id) + 72];
+	struct command *cmd;
+	struct inbound_op *op;
+	const char *opname = "msg";
+	int ac = 0, rc, n = 0, is_cmd = 0;
+	int64_t now = botd_now(), t;
+
+	cmd = xcalloc(1, sizeof(*cmd));
+	if (ev->kind == CHAT_JOIN)
+		opname = "join";
+	else if (ev->kind == CHAT_LEAVE)
+		opname = "leave";
+	else if ((is_cmd = command_parse(ev, cmd)) == 1)
+		opname = command_info(cmd->id) != NULL ?
+		    command_info(cmd->id)->name : "say";
+
+	snprintf(now_ms, sizeof(now_ms), "%lld", (long long)botd_now_ms());
+	av[ac++] = bd->cfg.redis_prefix;
+	av[ac++] = now_ms;
+	av[ac++] = bd->cfgstr;
+	av[ac++] = bd->ladder;
+	av[ac++] = adapter;
+	av[ac++] = account;
+	/* Ids are unique per bot: with several accounts, per account. */
+	if (*account != '\0' && *ev->event_id != '\0')
+		snprintf(event_id, sizeof(event_id), "%s:%s", account,
+		    ev->event_id);
+	else
+		snprintf(event_id, sizeof(event_id), "%s", ev->event_id);
+	av[ac++] = event_id;
+	av[ac++] = ev->chat;
+	av[ac++] = ev->from.id;
+	av[ac++] = ev->from.name;
+	av[ac++] = ev->from.username;
+	av[ac++] = ev->msg_id;
+	av[ac++] = config_is_operator(&bd->cfg, adapter, ev->from.id) ? "1" :
+									 "0";
+	/* ARGV 14: the op, possibly turned into a "say" below. */
+	av[ac++] = opname;
+	av[ac++] = inbound_target_kind(cmd->target.kind);
+	av[ac++] = cmd->target.value;
+	av[ac++] = cmd->target.name;
+	av[ac++] = cmd->target.username;
+
+	if (is_cmd && cmd->id == CMD_UNKNOWN) {
+		params = inbound_params("name", cmd->name, NULL, NULL);
+		av[13] = opname = "say";
+		av[ac++] = "unknown_command";
+		av[ac++] = params;
+	} else if (is_cmd && cmd->err != CMD_OK) {
+		const char *key = cmd->err == CMD_ETIME ? "bad_time" :
+		    cmd->err == CMD_EMEMBER		 ? "member_required" :
+							   "usage";
+
+		params = inbound_params("cmd", opname, "value", cmd->bad);
+		av[13] = "say";
+		av[ac++] = key;
+		av[ac++] = params;
+	} else if (is_cmd) {
+		switch (cmd->id) {
+		case CMD_HELP:
+			av[ac++] = cmd->text;
+			break;
+		case CMD_SIGNUP:
+		case CMD_CANCEL:
+		case CMD_CHECKIN:
+		case CMD_CLOSE:
+			av[ac++] = cmd->act_id;
+			break;
+		case CMD_LEAVE:
+			av[ac++] = cmd->act_id;
+			av[ac++] = cmd->text;
+			break;
+		case CMD_REGISTER:
+			av[ac++] = cmd->text;
+			av[ac++] = cmd->phone;
+			break;
+		case CMD_NEWACTIVITY:
+			if (command_time_resolve(&cmd->start, now,
+				inbound_utcoff(now), &t) == -1) {
+				params = inbound_params("cmd", opname, "value",
+				    "");
+				av[13] = "say";
+				av[ac++] = "bad_time";
+				av[ac++] = params;
+				break;
+			}
+			av[ac++] = cmd->text;
+			snprintf(num[n], sizeof(num[n]), "%lld", (long long)t);
+			av[ac++] = num[n++];
+			snprintf(num[n], sizeof(num[n]), "%ld", cmd->cap);
+			av[ac++] = num[n++];
+			av[ac++] = cmd->place;
+			if (cmd->deadline.month != 0) {
+				int64_t d;
+
+				if (command_time_resolve(&cmd->deadline, now,
+					inbound_utcoff(now), &d) == -1)
+					d = t;
+				snprintf(num[n], sizeof(num[n]), "%lld",
+				    (long long)d);
+				av[ac++] = num[n++];
+			} else
+				av[ac++] = "";
+			snprintf(num[n], sizeof(num[n]), "%ld", cmd->mincredit);
+			av[ac++] = num[n++];
+			snprintf(num[n], sizeof(num[n]), "%ld", cmd->hours);
+			av[ac++] = num[n++];
+			break;
+		case CMD_WARN:
+		case CMD_BLACKLIST:
+			av[ac++] = cmd->text;
+			break;
+		case CMD_CREDIT:
+			snprintf(num[n], sizeof(num[n]), "%ld", cmd->delta);
+			av[ac++] = num[n++];
+			av[ac++] = cmd->text;
+			break;
+		case CMD_ROLE:
+			av[ac++] = cmd->role;
+			break;
+		case CMD_BIND:
+			av[ac++] = cmd->path;
+			av[ac++] = cmd->council ? "council" : "members";
+			break;
+		case CMD_ACK:
+		case CMD_REPORT:
+			av[ac++] = cmd->broadcast_id;
+			break;
+		case CMD_BROADCAST:
+			av[ac++] = cmd->urgent ? "urgent" : "normal";
+			av[ac++] = cmd->text;
+			break;
+		default:
+			break;
+		}
+	}
+
+	op = xcalloc(1, sizeof(*op));
+	op->bd = bd;
+	op->done = done;
+	op->arg = arg;
+	snprintf(op->op, sizeof(op->op), "%s", av[13]);
+	rc = store_redis_eval(bd->store, SCRIPT_TOWERBOT, inbound_reply, op, ac,
+	    av, NULL);
+	if (rc == -1)
+		free(op);
+	free(params);
+	free(cmd);
+	return (rc);
+}

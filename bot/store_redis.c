@@ -1,0 +1,392 @@
+/*
+ * store_redis.c -- hiredis async over libevent, as STYLE sketch 5.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include <event2/event.h>
+#include <hiredis/adapters/libevent.h>
+#include <hiredis/async.h>
+#include <hiredis/hiredis.h>
+
+#include "adapters/sig.h"
+#include "bot/log.h"
+#include "bot/scripts.h"
+#include "bot/store_redis.h"
+#include "core/xmem.h"
+
+#define STORE_BACKOFF_MIN_MS 100
+#define STORE_BACKOFF_MAX_MS 5000
+#define STORE_CONNECT_MS     3000
+
+struct store_script_src {
+	const char *src;
+	const size_t *len;
+	char sha[2 * SIG_SHA1_LEN + 1];
+};
+
+struct store_redis {
+	struct event_base *base;
+	char *name;
+	char *host; /* NULL for unix */
+	int port;
+	char *path; /* unix socket */
+	int db;
+	redisAsyncContext *ac; /* NULL while disconnected */
+	int up;
+	unsigned int op_timeout_ms;
+	unsigned int inflight;
+	unsigned int backoff_ms;
+	struct event *reconnect; /* backoff timer */
+	struct event *connect_deadline;
+	store_state_fn *state_cb;
+	void *state_arg;
+	struct store_script_src scripts[SCRIPT_COUNT];
+	int freeing;
+};
+
+/*
+ * One command in flight.  Two parties may finish it: hiredis (reply, or
+ * NULL when the link drops or the context is freed) and our deadline.  The
+ * first calls done; only the hiredis callback frees the op, because hiredis
+ * holds the privdata pointer until then.
+ */
+struct store_op {
+	struct store_redis *sr;
+	store_done_fn *done;
+	void *arg;
+	struct event *deadline;
+	int finished;
+};
+
+static void store_redis_connect(struct store_redis *);
+static void store_redis_load_scripts(struct store_redis *);
+static void store_redis_schedule(struct store_redis *);
+
+static void
+store_op_finish(struct store_op *op, enum store_status st,
+    const redisReply *reply)
+{
+	if (op->finished)
+		return;
+	op->finished = 1;
+	event_del(op->deadline);
+	op->done(op->arg, st, reply);
+}
+
+static void
+store_op_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	store_op_finish(arg, STORE_TIMEOUT, NULL);
+}
+
+static void
+store_op_reply(redisAsyncContext *ac, void *r, void *privdata)
+{
+	struct store_op *op = privdata;
+	redisReply *reply = r; /* freed by hiredis on return */
+
+	if (reply == NULL)
+		store_op_finish(op, STORE_DOWN, NULL);
+	else if (reply->type == REDIS_REPLY_ERROR) {
+		/* SCRIPT FLUSH behind our back: load again for next time. */
+		if (strncmp(reply->str, "NOSCRIPT", 8) == 0 && ac != NULL)
+			store_redis_load_scripts(op->sr);
+		store_op_finish(op, STORE_ERR, reply);
+	} else
+		store_op_finish(op, STORE_OK, reply);
+	op->sr->inflight--;
+	event_free(op->deadline);
+	free(op);
+}
+
+static void
+store_redis_load_scripts(struct store_redis *sr)
+{
+	size_t i;
+
+	if (sr->ac == NULL)
+		return;
+	for (i = 0; i < SCRIPT_COUNT; i++)
+		redisAsyncCommand(sr->ac, NULL, NULL, "SCRIPT LOAD %b",
+		    sr->scripts[i].src, *sr->scripts[i].len);
+}
+
+static void
+store_redis_set_up(struct store_redis *sr, int up)
+{
+	if (sr->up == up)
+		return;
+	sr->up = up;
+	if (sr->state_cb != NULL && !sr->freeing)
+		sr->state_cb(sr->state_arg, up);
+}
+
+static void
+store_redis_on_connect(const redisAsyncContext *ac, int status)
+{
+	struct store_redis *sr = ac->data;
+
+	event_del(sr->connect_deadline);
+	if (status != REDIS_OK) {
+		/* hiredis frees the context after this callback. */
+		LOG(LL_WARN, "store", KS("conn", sr->name),
+		    KS("outcome", "connect_failed"), KS("detail", ac->errstr));
+		sr->ac = NULL;
+		store_redis_set_up(sr, 0);
+		store_redis_schedule(sr);
+		return;
+	}
+	sr->backoff_ms = 0;
+	/* Pipelined ahead of any command, so EVALSHA always finds them. */
+	store_redis_load_scripts(sr);
+	if (sr->db != 0)
+		redisAsyncCommand(sr->ac, NULL, NULL, "SELECT %d", sr->db);
+	LOG(LL_INFO, "store", KS("conn", sr->name), KS("outcome", "connected"));
+	store_redis_set_up(sr, 1);
+}
+
+static void
+store_redis_on_disconnect(const redisAsyncContext *ac, int status)
+{
+	struct store_redis *sr = ac->data;
+
+	sr->ac = NULL;
+	if (sr->freeing)
+		return;
+	LOG(status == REDIS_OK ? LL_INFO : LL_WARN, "store",
+	    KS("conn", sr->name), KS("outcome", "disconnected"),
+	    KS("detail", status == REDIS_OK ? "closed" : ac->errstr));
+	store_redis_set_up(sr, 0);
+	store_redis_schedule(sr);
+}
+
+static void
+store_redis_reconnect_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	store_redis_connect(arg);
+}
+
+/* The connect took too long (a black-holed TCP peer): drop it and retry. */
+static void
+store_redis_connect_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct store_redis *sr = arg;
+
+	(void)fd;
+	(void)what;
+	if (sr->ac != NULL && !sr->up)
+		redisAsyncDisconnect(sr->ac);
+}
+
+static void
+store_redis_schedule(struct store_redis *sr)
+{
+	struct timeval tv;
+
+	if (sr->freeing)
+		return;
+	sr->backoff_ms = sr->backoff_ms == 0 ? STORE_BACKOFF_MIN_MS :
+					       sr->backoff_ms * 2;
+	if (sr->backoff_ms > STORE_BACKOFF_MAX_MS)
+		sr->backoff_ms = STORE_BACKOFF_MAX_MS;
+	tv.tv_sec = sr->backoff_ms / 1000;
+	tv.tv_usec = (sr->backoff_ms % 1000) * 1000;
+	evtimer_add(sr->reconnect, &tv);
+}
+
+static void
+store_redis_connect(struct store_redis *sr)
+{
+	redisAsyncContext *ac;
+	struct timeval tv = { STORE_CONNECT_MS / 1000, 0 };
+
+	if (sr->host != NULL)
+		ac = redisAsyncConnect(sr->host, sr->port);
+	else
+		ac = redisAsyncConnectUnix(sr->path);
+	if (ac == NULL || ac->err) {
+		LOG(LL_WARN, "store", KS("conn", sr->name),
+		    KS("outcome", "connect_failed"),
+		    KS("detail", ac != NULL ? ac->errstr : "out of memory"));
+		if (ac != NULL)
+			redisAsyncFree(ac); /* err set at once: ours to free */
+		store_redis_schedule(sr);
+		return;
+	}
+	ac->data = sr;
+	if (redisLibeventAttach(ac, sr->base) != REDIS_OK) {
+		redisAsyncFree(ac);
+		store_redis_schedule(sr);
+		return;
+	}
+	redisAsyncSetConnectCallback(ac, store_redis_on_connect);
+	redisAsyncSetDisconnectCallback(ac, store_redis_on_disconnect);
+	sr->ac = ac;
+	evtimer_add(sr->connect_deadline, &tv);
+}
+
+/* "redis://host[:port][/db]" or "unix:/path"; 0 or -1. */
+static int
+store_redis_parse_url(struct store_redis *sr, const char *url)
+{
+	const char *p, *colon, *slash;
+
+	sr->port = 6379;
+	if (strncmp(url, "unix:", 5) == 0) {
+		if (url[5] == '\0')
+			return (-1);
+		sr->path = xstrdup(url + 5);
+		return (0);
+	}
+	if (strncmp(url, "redis://", 8) != 0)
+		return (-1);
+	p = url + 8;
+	slash = strchr(p, '/');
+	colon = strchr(p, ':');
+	if (colon != NULL && slash != NULL && colon > slash)
+		colon = NULL;
+	if (colon != NULL) {
+		sr->host = xstrndup(p, (size_t)(colon - p));
+		sr->port = atoi(colon + 1);
+	} else
+		sr->host = slash != NULL ? xstrndup(p, (size_t)(slash - p)) :
+					   xstrdup(p);
+	if (slash != NULL)
+		sr->db = atoi(slash + 1);
+	if (sr->host[0] == '\0' || sr->port <= 0 || sr->port > 65535)
+		return (-1);
+	return (0);
+}
+
+struct store_redis *
+store_redis_new(struct event_base *base, const char *url, const char *name,
+    unsigned int op_timeout_ms, store_state_fn *state_cb, void *state_arg)
+{
+	struct store_redis *sr;
+	unsigned char sha[SIG_SHA1_LEN];
+	size_t i;
+
+	sr = xcalloc(1, sizeof(*sr));
+	sr->base = base;
+	sr->name = xstrdup(name);
+	sr->op_timeout_ms = op_timeout_ms;
+	sr->state_cb = state_cb;
+	sr->state_arg = state_arg;
+	sr->scripts[SCRIPT_TOWERBOT].src = script_towerbot;
+	sr->scripts[SCRIPT_TOWERBOT].len = &script_towerbot_len;
+	for (i = 0; i < SCRIPT_COUNT; i++) {
+		const void *part = sr->scripts[i].src;
+		size_t len = *sr->scripts[i].len;
+
+		if (sig_digest(SIG_SHA1, &part, &len, 1, sha) == -1)
+			abort();
+		sig_hex(sha, sizeof(sha), sr->scripts[i].sha);
+	}
+	if (store_redis_parse_url(sr, url) == -1) {
+		store_redis_free(sr);
+		return (NULL);
+	}
+	sr->reconnect = evtimer_new(base, store_redis_reconnect_cb, sr);
+	sr->connect_deadline = evtimer_new(base, store_redis_connect_timeout,
+	    sr);
+	if (sr->reconnect == NULL || sr->connect_deadline == NULL)
+		abort();
+	store_redis_connect(sr);
+	return (sr);
+}
+
+void
+store_redis_free(struct store_redis *sr)
+{
+	if (sr == NULL)
+		return;
+	sr->freeing = 1;
+	/* Runs every pending callback with NULL: each op finishes as DOWN. */
+	if (sr->ac != NULL)
+		redisAsyncFree(sr->ac);
+	sr->ac = NULL;
+	if (sr->reconnect != NULL)
+		event_free(sr->reconnect);
+	if (sr->connect_deadline != NULL)
+		event_free(sr->connect_deadline);
+	free(sr->name);
+	free(sr->host);
+	free(sr->path);
+	free(sr);
+}
+
+int
+store_redis_up(const struct store_redis *sr)
+{
+	return (sr->up && sr->ac != NULL);
+}
+
+unsigned int
+store_redis_inflight(const struct store_redis *sr)
+{
+	return (sr->inflight);
+}
+
+int
+store_redis_cmd(struct store_redis *sr, store_done_fn *done, void *arg,
+    unsigned int extra_ms, int argc, const char **argv,
+    const size_t *argvlen)
+{
+	struct store_op *op;
+	struct timeval tv;
+	unsigned int ms = sr->op_timeout_ms + extra_ms;
+
+	if (!store_redis_up(sr))
+		return (-1);
+	op = xcalloc(1, sizeof(*op));
+	op->sr = sr;
+	op->done = done;
+	op->arg = arg;
+	if ((op->deadline = evtimer_new(sr->base, store_op_timeout, op)) ==
+	    NULL) {
+		free(op);
+		return (-1);
+	}
+	if (redisAsyncCommandArgv(sr->ac, store_op_reply, op, argc, argv,
+		argvlen) != REDIS_OK) {
+		event_free(op->deadline);
+		free(op);
+		return (-1);
+	}
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(op->deadline, &tv);
+	sr->inflight++;
+	return (0);
+}
+
+int
+store_redis_eval(struct store_redis *sr, enum store_script which,
+    store_done_fn *done, void *arg, int argc, const char **argv,
+    const size_t *argvlen)
+{
+	const char *av[64];
+	size_t al[64];
+	int i;
+
+	if (argc + 3 > 64)
+		return (-1);
+	av[0] = "EVALSHA";
+	al[0] = 7;
+	av[1] = sr->scripts[which].sha;
+	al[1] = strlen(av[1]);
+	av[2] = "0";
+	al[2] = 1;
+	for (i = 0; i < argc; i++) {
+		av[i + 3] = argv[i];
+		al[i + 3] = argvlen != NULL ? argvlen[i] : strlen(argv[i]);
+	}
+	return (store_redis_cmd(sr, done, arg, 0, argc + 3, av, al));
+}
