@@ -130,8 +130,8 @@ adapter_form_decode(const char *src, size_t len, char *out, size_t outlen)
 		if (c == '+')
 			c = ' ';
 		else if (c == '%' && i + 2 < len &&
-		    (hi = adapter_hexval(src[i + 1])) >= 0 &&
-		    (lo = adapter_hexval(src[i + 2])) >= 0) {
+			 (hi = adapter_hexval(src[i + 1])) >= 0 &&
+			 (lo = adapter_hexval(src[i + 2])) >= 0) {
 			c = (char)(hi << 4 | lo);
 			i += 2;
 		}
@@ -162,8 +162,8 @@ adapter_form_get(const char *form, size_t len, const char *key, char *out,
 			if (eq == end)
 				return (adapter_form_decode("", 0, out,
 					    outlen) == 0);
-			return (adapter_form_decode(form + eq + 1,
-				    end - eq - 1, out, outlen) == 0);
+			return (adapter_form_decode(form + eq + 1, end - eq - 1,
+				    out, outlen) == 0);
 		}
 		i = end + 1;
 	}

@@ -26,44 +26,44 @@
 
 /* Borrowed view of one inbound request; valid only during the call. */
 struct webhook {
-	const char *method;	/* "POST" or "GET" */
-	const char *query;	/* raw query string without '?', or "" */
-	const char *account;	/* "/webhook/{adapter}/{account}", or "" */
+	const char *method;     /* "POST" or "GET" */
+	const char *query;      /* raw query string without '?', or "" */
+	const char *account;    /* "/webhook/{adapter}/{account}", or "" */
 	const char *const *hdr; /* name, value, ..., NULL */
-	const char *body;	/* raw bytes, exactly as received */
+	const char *body;       /* raw bytes, exactly as received */
 	size_t len;
 };
 
 /* Inline answer for handshakes; body is owned (free()) by the caller. */
 struct webreply {
-	int status;	   /* HTTP status; 0 means 200 */
-	char *body;	   /* NULL for an empty body */
+	int status;        /* HTTP status; 0 means 200 */
+	char *body;        /* NULL for an empty body */
 	const char *ctype; /* static string, e.g. "text/plain" */
 };
 
 /* One outbound request; every string owned, release with httpreq_clear(). */
 struct httpreq {
 	const char *method; /* static: NULL means "POST" */
-	char *url;	    /* NULL: not HTTP (console writes body to stdout) */
-	char *body;	    /* NULL for no body (GET) */
-	char *hdr[6];	    /* "Name: value", unused slots NULL */
-	char *log_url;	    /* url with credentials removed, for logs */
+	char *url;          /* NULL: not HTTP (console writes body to stdout) */
+	char *body;         /* NULL for no body (GET) */
+	char *hdr[6];       /* "Name: value", unused slots NULL */
+	char *log_url;      /* url with credentials removed, for logs */
 };
 
 /* The platform's answer, borrowed from bot/outbox.c. */
 struct httpresp {
-	long status;		 /* HTTP status; 0 = transport failure */
+	long status; /* HTTP status; 0 = transport failure */
 	const char *body;
 	size_t len;
 	const char *retry_after; /* Retry-After header value, or NULL */
-	const char *const *hdr;	 /* all headers: name, value, ..., NULL */
+	const char *const *hdr;  /* all headers: name, value, ..., NULL */
 };
 
 enum adapter_rc {
 	ADAPTER_OK = 0, /* *ev filled in */
-	ADAPTER_SKIP,	/* valid, nothing for core: our own echo, an edit */
-	ADAPTER_REPLY,	/* handshake: answer with *rep, nothing for core */
-	ADAPTER_EAUTH,	/* missing, stale or wrong signature: 401 */
+	ADAPTER_SKIP,   /* valid, nothing for core: our own echo, an edit */
+	ADAPTER_REPLY,  /* handshake: answer with *rep, nothing for core */
+	ADAPTER_EAUTH,  /* missing, stale or wrong signature: 401 */
 	ADAPTER_EPARSE, /* not a shape we know: 400 */
 };
 
@@ -140,7 +140,7 @@ struct adapter_ops {
 	adapter_parse_fn *parse;
 	adapter_format_fn *format;
 	adapter_classify_fn *classify;
-	adapter_auth_due_fn *auth_due;		/* NULL: no tokens */
+	adapter_auth_due_fn *auth_due; /* NULL: no tokens */
 	adapter_auth_request_fn *auth_request;
 	adapter_auth_parse_fn *auth_parse;
 };
@@ -161,8 +161,8 @@ const char *httpresp_header(const struct httpresp *, const char *name);
  * form body), percent-decoded into out[outlen].  Returns 1 if found (and
  * it fit), else 0.
  */
-int adapter_form_get(const char *form, size_t len, const char *key,
-    char *out, size_t outlen);
+int adapter_form_get(const char *form, size_t len, const char *key, char *out,
+    size_t outlen);
 /* Percent-encode s for a URL query value.  Caller frees. */
 char *adapter_urlencode(const char *s);
 /* Release every string of *req and zero it. */

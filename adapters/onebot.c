@@ -565,6 +565,8 @@ onebot_parse_message(struct onebot *ob, const json_t *root,
 		return (ADAPTER_EPARSE);
 	}
 	json_decref(segs);
+	if (!group_msg)
+		ev->to_bot = 1; /* a private message is for the bot */
 	onebot_text_set(ev, b.p != NULL ? b.p : "", b.len);
 	free(b.p);
 	return (ADAPTER_OK);

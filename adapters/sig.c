@@ -36,8 +36,7 @@ sig_hmac(enum sig_md md, const void *key, size_t keylen, const void *a,
 	if ((ctx = EVP_MAC_CTX_new(mac)) == NULL)
 		goto done;
 	/* An empty key is legal HMAC; OpenSSL wants a non-NULL pointer. */
-	if (!EVP_MAC_init(ctx, keylen ? key : (const void *)"", keylen,
-		params))
+	if (!EVP_MAC_init(ctx, keylen ? key : (const void *)"", keylen, params))
 		goto done;
 	if (alen > 0 && !EVP_MAC_update(ctx, a, alen))
 		goto done;

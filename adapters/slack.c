@@ -657,8 +657,8 @@ slack_parse_message(struct slack *sl, const json_t *root, const json_t *event,
 	else
 		ev->is_group = chan[0] != 'D';
 	slack_text(bot[0] != '\0' ? bot : NULL, text, strlen(text), ev);
-	if (mention)
-		ev->to_bot = 1;
+	if (mention || !ev->is_group)
+		ev->to_bot = 1; /* a direct message is for the bot */
 	return (ADAPTER_OK);
 }
 

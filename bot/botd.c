@@ -27,9 +27,9 @@
 #include "bot/store_redis.h"
 #include "core/xmem.h"
 
-#define BOTD_DRAIN_MS	 10000
-#define BOTD_OP_TIMEOUT	 1500 /* ms; well under every platform's deadline */
-#define BOTD_SPAWN_WAIT	 10000
+#define BOTD_DRAIN_MS   10000
+#define BOTD_OP_TIMEOUT 1500 /* ms; well under every platform's deadline */
+#define BOTD_SPAWN_WAIT 10000
 
 int64_t
 botd_now(void)
@@ -83,10 +83,10 @@ botd_script_cfg(struct botd *bd)
 	free(bd->ladder);
 	bd->cfgstr = xasprintf("%u,%u,%u,%d,%d,%d,%d,%d,%d,%d,%u,%u",
 	    c->covenant.absence_limit, c->covenant.restriction_activities,
-	    c->covenant.warn_expiry_days, c->credit.initial,
-	    c->credit.attended, c->credit.absent, c->credit.late_cancel,
-	    c->credit.remind, c->credit.warn, c->credit.blacklist,
-	    c->covenant.late_cancel_hours, c->covenant.checkin_before_minutes);
+	    c->covenant.warn_expiry_days, c->credit.initial, c->credit.attended,
+	    c->credit.absent, c->credit.late_cancel, c->credit.remind,
+	    c->credit.warn, c->credit.blacklist, c->covenant.late_cancel_hours,
+	    c->covenant.checkin_before_minutes);
 	for (i = 0; i < c->covenant.nwarn_ladder; i++)
 		len += strlen(c->covenant.warn_ladder[i]) + 1;
 	bd->ladder = xcalloc(1, len + 1);
@@ -130,12 +130,12 @@ botd_idents_init(struct botd *bd, char *err, size_t errlen)
 				    ac->name, e);
 				return (-1);
 			}
-			id->stream_u = xasprintf("%sq:%s:%s:u",
-			    bd->cfg.redis_prefix, ac->name,
-			    *acct != '\0' ? acct : "_");
-			id->stream_n = xasprintf("%sq:%s:%s:n",
-			    bd->cfg.redis_prefix, ac->name,
-			    *acct != '\0' ? acct : "_");
+			id->stream_u =
+			    xasprintf("%sq:%s:%s:u", bd->cfg.redis_prefix,
+				ac->name, *acct != '\0' ? acct : "_");
+			id->stream_n =
+			    xasprintf("%sq:%s:%s:n", bd->cfg.redis_prefix,
+				ac->name, *acct != '\0' ? acct : "_");
 			bd->nidents++;
 		}
 	}
@@ -186,8 +186,8 @@ botd_drain_timeout(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	LOG(LL_WARN, "main", KS("outcome", "drain_timeout"),
-	    KI("webhooks", bd->http != NULL ? http_server_inflight(bd->http) :
-					       0),
+	    KI("webhooks",
+		bd->http != NULL ? http_server_inflight(bd->http) : 0),
 	    KI("deliveries",
 		bd->deliver != NULL ? deliver_inflight(bd->deliver) : 0));
 	event_base_loopexit(bd->base, NULL);
@@ -273,8 +273,8 @@ botd_sig_hup(evutil_socket_t sig, short what, void *arg)
 	LOG(LL_INFO, "config", KS("file", bd->config_path),
 	    KS("outcome", "reloaded"),
 	    KS("detail", restart ? "listen, redis, redis_prefix and adapters "
-				   "changes need a restart" :
-				   ""));
+				   "changes need a restart"
+				 : ""));
 }
 
 static void
@@ -311,8 +311,7 @@ botd_stdin_pollable(void)
 }
 
 int
-botd_setup(struct botd *bd, const char *config_path, char *err,
-    size_t errlen)
+botd_setup(struct botd *bd, const char *config_path, char *err, size_t errlen)
 {
 	struct config_err cerr;
 	char host[64];
@@ -380,8 +379,8 @@ botd_setup(struct botd *bd, const char *config_path, char *err,
 	for (i = 0; i < bd->nidents; i++)
 		if (strcmp(bd->idents[i].acfg->platform, "console") == 0 &&
 		    bd->stdin_reader == NULL && botd_stdin_pollable())
-			bd->stdin_reader = stdin_reader_new(bd,
-			    bd->idents[i].acfg->name);
+			bd->stdin_reader =
+			    stdin_reader_new(bd, bd->idents[i].acfg->name);
 
 	signal(SIGPIPE, SIG_IGN);
 	bd->sig_term = evsignal_new(bd->base, SIGTERM, botd_sig_term, bd);
@@ -398,7 +397,8 @@ botd_setup(struct botd *bd, const char *config_path, char *err,
 	evsignal_add(bd->sig_hup, NULL);
 	evsignal_add(bd->sig_chld, NULL);
 	LOG(LL_INFO, "main", KS("version", TOWERBOT_VERSION),
-	    KS("listen", bd->cfg.listen), KI("port", http_server_port(bd->http)),
+	    KS("listen", bd->cfg.listen),
+	    KI("port", http_server_port(bd->http)),
 	    KI("identities", bd->nidents), KS("outcome", "started"));
 	return (0);
 }

@@ -25,44 +25,44 @@ struct bot_ident {
 	const struct adapter_cfg *acfg; /* borrowed from botd.cfg */
 	const struct account_cfg *account;
 	const struct adapter_ops *ops;
-	void *priv;	      /* owned: ops->free */
-	char *stream_u;	      /* "tb:q:<adapter>:<account|_>:u" */
-	char *stream_n;	      /* ... ":n" */
+	void *priv;     /* owned: ops->free */
+	char *stream_u; /* "tb:q:<adapter>:<account|_>:u" */
+	char *stream_n; /* ... ":n" */
 };
 
 /* Counters behind GET /metrics. */
 struct bot_metrics {
-	uint64_t webhooks[6];	     /* by answer: 200 400 401 404 413 503 */
-	uint64_t webhook_dups;	     /* retried webhooks answered once */
-	uint64_t commands;	     /* commands applied */
+	uint64_t webhooks[6];  /* by answer: 200 400 401 404 413 503 */
+	uint64_t webhook_dups; /* retried webhooks answered once */
+	uint64_t commands;     /* commands applied */
 	uint64_t deliveries_ok;
 	uint64_t deliveries_retry;
 	uint64_t deliveries_failed;  /* dead-lettered */
 	uint64_t deliveries_unknown; /* timed out after the request left */
-	uint64_t rate_limited;	     /* platform 429 / busy answers */
+	uint64_t rate_limited;       /* platform 429 / busy answers */
 	uint64_t redis_errors;
 };
 
 struct botd {
 	struct event_base *base;
-	struct config cfg;	     /* current config (SIGHUP swaps it) */
+	struct config cfg; /* current config (SIGHUP swaps it) */
 	char *config_path;
-	char *cfgstr;		     /* ARGV[3] of towerbot.lua */
-	char *ladder;		     /* ARGV[4] */
-	struct redis_spawn *spawn;   /* "redis": "spawn", else NULL */
+	char *cfgstr;              /* ARGV[3] of towerbot.lua */
+	char *ladder;              /* ARGV[4] */
+	struct redis_spawn *spawn; /* "redis": "spawn", else NULL */
 	char *redis_url;
-	struct store_redis *store;   /* commands, scripts */
-	struct store_redis *qstore;  /* blocking queue reads */
+	struct store_redis *store;  /* commands, scripts */
+	struct store_redis *qstore; /* blocking queue reads */
 	struct outbox *outbox;
 	struct http_server *http;
 	struct deliver *deliver;
 	struct stdin_reader *stdin_reader;
 	struct bot_ident *idents;
 	size_t nidents;
-	char consumer[128];	     /* stream consumer name, stable per host
-					and listen address */
+	char consumer[128]; /* stream consumer name, stable per host
+			       and listen address */
 	struct bot_metrics metrics;
-	int draining;		     /* SIGTERM received */
+	int draining; /* SIGTERM received */
 	struct event *drain_timer;
 	struct event *sig_term, *sig_int, *sig_hup, *sig_chld;
 	int64_t started;

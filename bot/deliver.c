@@ -27,16 +27,17 @@
 #include "core/ratelimit.h"
 #include "core/xmem.h"
 
-#define DELIVER_GROUP	     "tb"
-#define DELIVER_READ_COUNT   "64"
-#define DELIVER_BLOCK_MS     2000
-#define DELIVER_LOCAL_MAX    2048 /* messages held locally before pausing
-				     reads */
-#define DELIVER_LANE_INFLIGHT 32  /* transfers per identity at once */
-#define DELIVER_SEND_TIMEOUT 10000
-#define DELIVER_TEXT_MAX     16384
-#define DELIVER_BACKOFF_BASE 1000
-#define DELIVER_BACKOFF_MAX  300000
+#define DELIVER_GROUP      "tb"
+#define DELIVER_READ_COUNT "64"
+#define DELIVER_BLOCK_MS   2000
+#define DELIVER_LOCAL_MAX                                                      \
+	2048                     /* messages held locally before pausing       \
+				    reads */
+#define DELIVER_LANE_INFLIGHT 32 /* transfers per identity at once */
+#define DELIVER_SEND_TIMEOUT  10000
+#define DELIVER_TEXT_MAX      16384
+#define DELIVER_BACKOFF_BASE  1000
+#define DELIVER_BACKOFF_MAX   300000
 
 struct dlv {
 	TAILQ_ENTRY(dlv) entry;
@@ -45,8 +46,8 @@ struct dlv {
 	char id[48]; /* stream entry id */
 	char req[17];
 	char *chat, *reply_to, *mention, *mention_name, *key, *params;
-	char *text;	  /* rendered once */
-	size_t off;	  /* next part starts here */
+	char *text; /* rendered once */
+	size_t off; /* next part starts here */
 	unsigned int attempts;
 	uint64_t not_before; /* monotonic ms */
 	uint64_t started;    /* monotonic ms of this attempt */
@@ -73,7 +74,7 @@ struct deliver {
 	size_t nlanes;
 	unsigned int queued, inflight;
 	int reading, recovered, stopped, groups_ready;
-	struct event *wake;	 /* earliest not_before / pause / auth retry */
+	struct event *wake;       /* earliest not_before / pause / auth retry */
 	struct event *read_again; /* after a failed read */
 	uint64_t jitter;
 };
@@ -139,8 +140,8 @@ deliver_store_ignore(void *arg, enum store_status st, const redisReply *r)
 static void
 deliver_ack(struct deliver *dv, struct dlv *d)
 {
-	const char *stream = d->urgent ? d->lane->ident->stream_u :
-					 d->lane->ident->stream_n;
+	const char *stream =
+	    d->urgent ? d->lane->ident->stream_u : d->lane->ident->stream_n;
 	const char *ack[] = { "XACK", stream, DELIVER_GROUP, d->id };
 	const char *del[] = { "XDEL", stream, d->id };
 
@@ -179,11 +180,12 @@ deliver_requeue(struct deliver *dv, struct dlv *d, int64_t retry_ms)
 		/* Exponential backoff with +-25% jitter. */
 		backoff = DELIVER_BACKOFF_BASE;
 		if (d->attempts > 1)
-			backoff <<= (d->attempts - 1 > 16 ? 16 :
-							    d->attempts - 1);
+			backoff <<=
+			    (d->attempts - 1 > 16 ? 16 : d->attempts - 1);
 		if (backoff > DELIVER_BACKOFF_MAX)
 			backoff = DELIVER_BACKOFF_MAX;
-		backoff = backoff * 3 / 4 + deliver_rand(dv) % (backoff / 2 + 1);
+		backoff =
+		    backoff * 3 / 4 + deliver_rand(dv) % (backoff / 2 + 1);
 	} else
 		backoff = (uint64_t)retry_ms;
 	d->not_before = botd_mono_ms() + backoff;
@@ -229,7 +231,8 @@ deliver_done(void *arg, const struct httpresp *resp, const char *err,
 			 * speak offer no idempotency key on these sends, so
 			 * a retry may duplicate (bounded by max_attempts). */
 			dv->bd->metrics.deliveries_unknown++;
-			LOG(LL_WARN, "outbox", KS("adapter", ln->ident->acfg->name),
+			LOG(LL_WARN, "outbox",
+			    KS("adapter", ln->ident->acfg->name),
 			    KS("chat", d->chat), KS("req", d->req),
 			    KD("ms", ms), KS("outcome", "unknown"),
 			    KS("err", "transport"), KS("detail", err));
@@ -240,8 +243,8 @@ deliver_done(void *arg, const struct httpresp *resp, const char *err,
 	if (resp->status == 429 || (rc == SEND_RETRY && retry_ms > 0)) {
 		dv->bd->metrics.rate_limited++;
 		/* The platform asked the whole identity to slow down. */
-		ln->paused_until = botd_mono_ms() +
-		    (uint64_t)(retry_ms > 0 ? retry_ms : 1000);
+		ln->paused_until =
+		    botd_mono_ms() + (uint64_t)(retry_ms > 0 ? retry_ms : 1000);
 	}
 	if (rc == SEND_AUTH)
 		ln->auth_force = 1;
@@ -261,12 +264,13 @@ deliver_done(void *arg, const struct httpresp *resp, const char *err,
 		deliver_ack(dv, d);
 		dlv_free(d);
 	} else if ((rc == SEND_RETRY || rc == SEND_AUTH) &&
-	    ++d->attempts < dv->bd->cfg.delivery.max_attempts) {
+		   ++d->attempts < dv->bd->cfg.delivery.max_attempts) {
 		dv->bd->metrics.deliveries_retry++;
 		LOG(LL_WARN, "outbox", KS("adapter", ln->ident->acfg->name),
-		    KS("chat", d->chat), KS("req", d->req), KI("status",
-		    resp->status), KI("attempt", d->attempts), KI("retry_ms",
-		    retry_ms), KS("outcome", "retry"), KS("err", send_rc_str(rc)),
+		    KS("chat", d->chat), KS("req", d->req),
+		    KI("status", resp->status), KI("attempt", d->attempts),
+		    KI("retry_ms", retry_ms), KS("outcome", "retry"),
+		    KS("err", send_rc_str(rc)),
 		    KS("detail", err != NULL ? err : ""));
 		deliver_requeue(dv, d, retry_ms);
 	} else {
@@ -359,8 +363,8 @@ deliver_auth_done(void *arg, const struct httpresp *resp, const char *err,
 	(void)sent_any;
 	ln->auth_inflight = 0;
 	dv->inflight--;
-	if (resp->status != 0 &&
-	    ln->ident->ops->auth_parse(ln->ident->priv, resp, botd_now()) == 0) {
+	if (resp->status != 0 && ln->ident->ops->auth_parse(ln->ident->priv,
+				     resp, botd_now()) == 0) {
 		ln->auth_force = 0;
 		ln->auth_failures = 0;
 		LOG(LL_INFO, "outbox", KS("adapter", ln->ident->acfg->name),
@@ -369,7 +373,7 @@ deliver_auth_done(void *arg, const struct httpresp *resp, const char *err,
 	} else {
 		ln->auth_failures++;
 		backoff = (uint64_t)DELIVER_BACKOFF_BASE
-		    << (ln->auth_failures > 8 ? 8 : ln->auth_failures);
+			  << (ln->auth_failures > 8 ? 8 : ln->auth_failures);
 		if (backoff > 60000)
 			backoff = 60000;
 		ln->auth_retry_at = botd_mono_ms() + backoff;
@@ -456,7 +460,7 @@ deliver_pump(struct deliver *dv)
 		if (!deliver_lane_authed(ln, now, &wake))
 			continue;
 		while (ln->inflight < DELIVER_LANE_INFLIGHT &&
-		    (d = deliver_pick(ln, now, &wake)) != NULL) {
+		       (d = deliver_pick(ln, now, &wake)) != NULL) {
 			if (!ratelimit_take(&ln->rl, ln->period_ms, ln->burst,
 				now, &wait)) {
 				if (wake == 0 || now + wait < wake)
@@ -542,19 +546,19 @@ deliver_take(struct deliver *dv, const redisReply *r)
 				continue;
 			}
 			d->chat = xstrdup(deliver_field(e->element[1], "chat"));
-			d->reply_to = xstrdup(deliver_field(e->element[1],
-			    "reply_to"));
-			d->mention = xstrdup(deliver_field(e->element[1],
-			    "mention"));
-			d->mention_name = xstrdup(deliver_field(e->element[1],
-			    "mention_name"));
+			d->reply_to =
+			    xstrdup(deliver_field(e->element[1], "reply_to"));
+			d->mention =
+			    xstrdup(deliver_field(e->element[1], "mention"));
+			d->mention_name = xstrdup(
+			    deliver_field(e->element[1], "mention_name"));
 			d->key = xstrdup(deliver_field(e->element[1], "key"));
-			d->params = xstrdup(deliver_field(e->element[1],
-			    "params"));
+			d->params =
+			    xstrdup(deliver_field(e->element[1], "params"));
 			if (*d->key != '\0')
-				render_reply(dv->bd->cfg.lang == CONFIG_LANG_EN ?
-					CATALOG_EN :
-					CATALOG_ZH,
+				render_reply(dv->bd->cfg.lang == CONFIG_LANG_EN
+						 ? CATALOG_EN
+						 : CATALOG_ZH,
 				    d->key, d->params, text, sizeof(text));
 			else
 				snprintf(text, sizeof(text), "%s",
@@ -691,8 +695,8 @@ deliver_store_up(struct deliver *dv)
 		for (p = 0; p < 2; p++) {
 			av[0] = "XGROUP";
 			av[1] = "CREATE";
-			av[2] = p == 0 ? dv->lanes[i].ident->stream_u :
-					 dv->lanes[i].ident->stream_n;
+			av[2] = p == 0 ? dv->lanes[i].ident->stream_u
+				       : dv->lanes[i].ident->stream_n;
 			av[3] = DELIVER_GROUP;
 			av[4] = "0";
 			av[5] = "MKSTREAM";
@@ -713,8 +717,8 @@ deliver_new(struct botd *bd)
 	dv->bd = bd;
 	dv->jitter = (uint64_t)botd_now_ms() ^ (uint64_t)getpid() << 32;
 	dv->nlanes = bd->nidents;
-	dv->lanes = xcalloc(dv->nlanes == 0 ? 1 : dv->nlanes,
-	    sizeof(*dv->lanes));
+	dv->lanes =
+	    xcalloc(dv->nlanes == 0 ? 1 : dv->nlanes, sizeof(*dv->lanes));
 	for (i = 0; i < dv->nlanes; i++) {
 		struct lane *ln = &dv->lanes[i];
 		const struct rate_cfg *rate = &bd->idents[i].account->rate;

@@ -94,7 +94,8 @@ http_reply(struct evhttp_request *req, int code, const char *ctype,
 	if (body != NULL)
 		evbuffer_add(buf, body, len);
 	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "Content-Type", ctype != NULL ? ctype : "text/plain; charset=utf-8");
+	    "Content-Type",
+	    ctype != NULL ? ctype : "text/plain; charset=utf-8");
 	evhttp_send_reply(req, code, reason, buf);
 	evbuffer_free(buf);
 }
@@ -126,10 +127,10 @@ webhook_log(struct webhook_ctx *ctx, int status, const char *cmd,
 	    KS("adapter", ctx->adapter),
 	    KS("chat", *ctx->chat != '\0' ? ctx->chat : NULL),
 	    KS("user", *ctx->user != '\0' ? ctx->user : NULL),
-	    KS("req", ctx->req_id), KS("cmd", cmd != NULL && *cmd != '\0' ?
-		cmd : NULL),
-	    KS("activity", activity != NULL && *activity != '\0' ? activity :
-								    NULL),
+	    KS("req", ctx->req_id),
+	    KS("cmd", cmd != NULL && *cmd != '\0' ? cmd : NULL),
+	    KS("activity",
+		activity != NULL && *activity != '\0' ? activity : NULL),
 	    KI("status", status), KD("ms", ms), KS("outcome", outcome),
 	    KS("err", err != NULL && *err != '\0' ? err : NULL));
 }
@@ -148,14 +149,13 @@ webhook_done(void *arg, const struct inbound_result *res)
 		bd->metrics.commands++;
 	http_count(bd, status);
 	webhook_log(ctx, status, res->cmd, res->activity,
-	    res->st == STORE_OK ? (strcmp(res->status, "dup") == 0 ?
-				      "duplicate" :
-				      res->outcome) :
-				  "unavailable",
-	    res->st == STORE_OK	     ? "" :
-		res->st == STORE_TIMEOUT ? "redis_timeout" :
-		res->st == STORE_DOWN	 ? "redis_down" :
-					   "redis_error");
+	    res->st == STORE_OK
+		? (strcmp(res->status, "dup") == 0 ? "duplicate" : res->outcome)
+		: "unavailable",
+	    res->st == STORE_OK        ? ""
+	    : res->st == STORE_TIMEOUT ? "redis_timeout"
+	    : res->st == STORE_DOWN    ? "redis_down"
+				       : "redis_error");
 	if (ctx->req != NULL) {
 		evhttp_connection_set_closecb(ctx->conn, NULL, NULL);
 		if (status == 200)
@@ -206,8 +206,8 @@ webhook_handle(struct http_server *hs, struct evhttp_request *req,
 	hdr[nh] = NULL;
 	len = evbuffer_get_length(body);
 	memset(&wh, 0, sizeof(wh));
-	wh.method = evhttp_request_get_command(req) == EVHTTP_REQ_GET ? "GET" :
-									   "POST";
+	wh.method =
+	    evhttp_request_get_command(req) == EVHTTP_REQ_GET ? "GET" : "POST";
 	q = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
 	wh.query = q != NULL ? q : "";
 	wh.account = account;
@@ -220,10 +220,11 @@ webhook_handle(struct http_server *hs, struct evhttp_request *req,
 		int status = rc == ADAPTER_EPARSE ? 400 : 401;
 
 		http_count(bd, status);
-		webhook_log(ctx, status, "", "", "rejected", adapter_rc_str(rc));
+		webhook_log(ctx, status, "", "", "rejected",
+		    adapter_rc_str(rc));
 		http_reply_text(req, status,
-		    status == 401 ? "verification failed\n" :
-				    "malformed request\n");
+		    status == 401 ? "verification failed\n"
+				  : "malformed request\n");
 		free(ctx);
 		return;
 	}
@@ -250,8 +251,8 @@ webhook_handle(struct http_server *hs, struct evhttp_request *req,
 		webhook_log(ctx, rc == ADAPTER_EAUTH ? 401 : 400, "", "",
 		    "rejected", adapter_rc_str(rc));
 		http_reply_text(req, rc == ADAPTER_EAUTH ? 401 : 400,
-		    rc == ADAPTER_EAUTH ? "verification failed\n" :
-					  "malformed request\n");
+		    rc == ADAPTER_EAUTH ? "verification failed\n"
+					: "malformed request\n");
 		goto done;
 	case ADAPTER_OK:
 		break;
@@ -383,8 +384,7 @@ http_webhook_route(struct http_server *hs, struct evhttp_request *req,
 	if (slash != NULL) {
 		rest = slash + 1;
 		n = strlen(rest);
-		if (n == 0 || n >= sizeof(account) ||
-		    strchr(rest, '/') != NULL)
+		if (n == 0 || n >= sizeof(account) || strchr(rest, '/') != NULL)
 			goto notfound;
 		memcpy(account, rest, n);
 	}

@@ -55,8 +55,7 @@ inbound_utcoff(int64_t t)
 
 /* A "say" of key with params {k: v, ...} (NULL-terminated pairs). */
 static char *
-inbound_params(const char *k1, const char *v1, const char *k2,
-    const char *v2)
+inbound_params(const char *k1, const char *v1, const char *k2, const char *v2)
 {
 	json_t *o = json_object();
 	char *s;
@@ -82,8 +81,8 @@ inbound_reply(void *arg, enum store_status st, const redisReply *r)
 	res.st = st;
 	res.cmd = op->op;
 	res.status = res.outcome = res.activity = "";
-	if (st == STORE_OK && r->type == REDIS_REPLY_ARRAY && r->elements >= 1 &&
-	    r->element[0]->type == REDIS_REPLY_STRING) {
+	if (st == STORE_OK && r->type == REDIS_REPLY_ARRAY &&
+	    r->elements >= 1 && r->element[0]->type == REDIS_REPLY_STRING) {
 		res.status = r->element[0]->str;
 		if (r->elements >= 2 &&
 		    r->element[1]->type == REDIS_REPLY_STRING)
@@ -98,8 +97,9 @@ inbound_reply(void *arg, enum store_status st, const redisReply *r)
 		op->bd->metrics.redis_errors++;
 		LOG(LL_ERROR, "store", KS("cmd", op->op),
 		    KS("outcome", "script_error"),
-		    KS("detail", r != NULL && r->type == REDIS_REPLY_ERROR ?
-			    r->str : "unexpected reply"));
+		    KS("detail", r != NULL && r->type == REDIS_REPLY_ERROR
+				     ? r->str
+				     : "unexpected reply"));
 	}
 	op->done(op->arg, &res);
 	free(op);
@@ -122,10 +122,11 @@ inbound_submit(struct botd *bd, const char *adapter, const char *account,
 	if (ev->kind == CHAT_JOIN)
 		opname = "join";
 	else if (ev->kind == CHAT_LEAVE)
-		opname = "leave";
+		opname = "part";
 	else if ((is_cmd = command_parse(ev, cmd)) == 1)
-		opname = command_info(cmd->id) != NULL ?
-		    command_info(cmd->id)->name : "say";
+		opname = command_info(cmd->id) != NULL
+			     ? command_info(cmd->id)->name
+			     : "say";
 
 	snprintf(now_ms, sizeof(now_ms), "%lld", (long long)botd_now_ms());
 	av[ac++] = bd->cfg.redis_prefix;
@@ -146,8 +147,8 @@ inbound_submit(struct botd *bd, const char *adapter, const char *account,
 	av[ac++] = ev->from.name;
 	av[ac++] = ev->from.username;
 	av[ac++] = ev->msg_id;
-	av[ac++] = config_is_operator(&bd->cfg, adapter, ev->from.id) ? "1" :
-									 "0";
+	av[ac++] =
+	    config_is_operator(&bd->cfg, adapter, ev->from.id) ? "1" : "0";
 	/* ARGV 14: the op, possibly turned into a "say" below. */
 	av[ac++] = opname;
 	av[ac++] = inbound_target_kind(cmd->target.kind);
@@ -161,9 +162,9 @@ inbound_submit(struct botd *bd, const char *adapter, const char *account,
 		av[ac++] = "unknown_command";
 		av[ac++] = params;
 	} else if (is_cmd && cmd->err != CMD_OK) {
-		const char *key = cmd->err == CMD_ETIME ? "bad_time" :
-		    cmd->err == CMD_EMEMBER		 ? "member_required" :
-							   "usage";
+		const char *key = cmd->err == CMD_ETIME     ? "bad_time"
+				  : cmd->err == CMD_EMEMBER ? "member_required"
+							    : "usage";
 
 		params = inbound_params("cmd", opname, "value", cmd->bad);
 		av[13] = "say";
@@ -191,8 +192,8 @@ inbound_submit(struct botd *bd, const char *adapter, const char *account,
 		case CMD_NEWACTIVITY:
 			if (command_time_resolve(&cmd->start, now,
 				inbound_utcoff(now), &t) == -1) {
-				params = inbound_params("cmd", opname, "value",
-				    "");
+				params =
+				    inbound_params("cmd", opname, "value", "");
 				av[13] = "say";
 				av[ac++] = "bad_time";
 				av[ac++] = params;

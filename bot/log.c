@@ -45,8 +45,8 @@ log_open(const char *path)
 		close(log_fd);
 	log_fd = fd;
 	free(log_path);
-	log_path = (path == NULL || strcmp(path, "-") == 0) ? NULL :
-	    xstrdup(path);
+	log_path =
+	    (path == NULL || strcmp(path, "-") == 0) ? NULL : xstrdup(path);
 	return (0);
 }
 
@@ -121,10 +121,10 @@ log_escape(char *buf, size_t buflen, size_t off, const char *val)
 	if (val == NULL)
 		val = "";
 	quote = log_needs_quote(val);
-#define PUT(c)                                                               \
-	do {                                                                 \
-		if (off + 1 < buflen)                                        \
-			buf[off++] = (c);                                    \
+#define PUT(c)                                                                 \
+	do {                                                                   \
+		if (off + 1 < buflen)                                          \
+			buf[off++] = (c);                                      \
 	} while (0)
 	if (quote)
 		PUT('"');
@@ -151,8 +151,7 @@ log_escape(char *buf, size_t buflen, size_t off, const char *val)
 }
 
 void
-log_kv(enum log_level lvl, const char *comp, const struct log_kv *kv,
-    size_t n)
+log_kv(enum log_level lvl, const char *comp, const struct log_kv *kv, size_t n)
 {
 	char line[LOG_LINE_MAX], num[64];
 	struct timeval tv;
@@ -184,8 +183,8 @@ log_kv(enum log_level lvl, const char *comp, const struct log_kv *kv,
 		}
 		switch (kv[i].t) {
 		case KV_STR:
-			off = log_escape(line, sizeof(line) - 1, off,
-			    kv[i].v.s);
+			off =
+			    log_escape(line, sizeof(line) - 1, off, kv[i].v.s);
 			break;
 		case KV_INT:
 			snprintf(num, sizeof(num), "%lld", kv[i].v.i);
@@ -227,7 +226,8 @@ log_new_id(char out[17])
 
 		clock_gettime(CLOCK_REALTIME, &ts);
 		log_id_state = (uint64_t)ts.tv_nsec ^
-		    ((uint64_t)ts.tv_sec << 20) ^ ((uint64_t)getpid() << 40);
+			       ((uint64_t)ts.tv_sec << 20) ^
+			       ((uint64_t)getpid() << 40);
 	}
 	x = (log_id_state += 0x9e3779b97f4a7c15ULL);
 	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;

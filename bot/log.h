@@ -35,21 +35,21 @@ struct log_kv {
 };
 
 #define KS(key_, val_) ((struct log_kv){ (key_), KV_STR, { .s = (val_) } })
-#define KI(key_, val_)                                                       \
+#define KI(key_, val_)                                                         \
 	((struct log_kv){ (key_), KV_INT, { .i = (long long)(val_) } })
-#define KD(key_, val_)                                                       \
+#define KD(key_, val_)                                                         \
 	((struct log_kv){ (key_), KV_DBL, { .d = (double)(val_) } })
 
 /* The current threshold; lines below it cost one comparison. */
 extern enum log_level log_threshold;
 
-#define LOG(lvl, comp, ...)                                                  \
-	do {                                                                 \
-		if ((lvl) >= log_threshold) {                                \
-			const struct log_kv log_kvs_[] = { __VA_ARGS__ };    \
-			log_kv((lvl), (comp), log_kvs_,                      \
-			    sizeof(log_kvs_) / sizeof(log_kvs_[0]));         \
-		}                                                            \
+#define LOG(lvl, comp, ...)                                                    \
+	do {                                                                   \
+		if ((lvl) >= log_threshold) {                                  \
+			const struct log_kv log_kvs_[] = { __VA_ARGS__ };      \
+			log_kv((lvl), (comp), log_kvs_,                        \
+			    sizeof(log_kvs_) / sizeof(log_kvs_[0]));           \
+		}                                                              \
 	} while (0)
 
 /*

@@ -14,12 +14,13 @@
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: towerbot [-t] -c FILE\n"
-		   "       towerbot -h | -V\n"
-		   "  -c FILE  configuration file (JSON)\n"
-		   "  -t       check the configuration and exit 0 (valid) or 1\n"
-		   "  -h       this help\n"
-		   "  -V       print the version\n");
+	fprintf(f,
+	    "usage: towerbot [-t] -c FILE\n"
+	    "       towerbot -h | -V\n"
+	    "  -c FILE  configuration file (JSON)\n"
+	    "  -t       check the configuration and exit 0 (valid) or 1\n"
+	    "  -h       this help\n"
+	    "  -V       print the version\n");
 }
 
 int
@@ -59,7 +60,8 @@ main(int argc, char *argv[])
 		/* Like nginx -t: the same parser the daemon uses. */
 		if (config_load(path, &cfg, &cerr) == -1) {
 			fprintf(stderr, "towerbot: %s: %s\n", path, cerr.text);
-			fprintf(stderr, "towerbot: configuration test failed\n");
+			fprintf(stderr,
+			    "towerbot: configuration test failed\n");
 			return (1);
 		}
 		config_clear(&cfg);

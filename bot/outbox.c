@@ -15,7 +15,7 @@
 #include "core/xmem.h"
 
 #define OUTBOX_BODY_MAX (1024 * 1024)
-#define OUTBOX_HDR_MAX	64 /* name/value pairs kept per answer */
+#define OUTBOX_HDR_MAX  64 /* name/value pairs kept per answer */
 
 struct outbox_xfer;
 TAILQ_HEAD(outbox_list, outbox_xfer);
@@ -35,8 +35,8 @@ struct outbox_xfer {
 	struct outbox *ob;
 	CURL *easy;
 	struct curl_slist *hdrs;
-	char *body;	    /* request body, owned */
-	char *resp;	    /* answer body */
+	char *body; /* request body, owned */
+	char *resp; /* answer body */
 	size_t resp_len;
 	char *rhdr[2 * OUTBOX_HDR_MAX + 1];
 	size_t nrhdr;
@@ -68,12 +68,14 @@ outbox_finish(struct outbox_xfer *x, CURLcode code)
 	curl_easy_getinfo(x->easy, CURLINFO_SIZE_UPLOAD_T, &up);
 	if (code != CURLE_OK) {
 		status = 0;
-		err = x->errbuf[0] != '\0' ? x->errbuf : curl_easy_strerror(code);
+		err =
+		    x->errbuf[0] != '\0' ? x->errbuf : curl_easy_strerror(code);
 		if (code == CURLE_OPERATION_TIMEDOUT)
 			err = "timeout";
 		/* The request left if any byte of it was written. */
 		sent_any = up > 0 || code == CURLE_OPERATION_TIMEDOUT ||
-		    code == CURLE_GOT_NOTHING || code == CURLE_RECV_ERROR;
+			   code == CURLE_GOT_NOTHING ||
+			   code == CURLE_RECV_ERROR;
 	} else
 		sent_any = 1;
 	x->rhdr[x->nrhdr] = NULL;
@@ -164,8 +166,7 @@ outbox_timer_fn(CURLM *multi, long timeout_ms, void *arg)
 
 /* CURLMOPT_SOCKETFUNCTION: add, change or remove one socket's event. */
 static int
-outbox_socket_fn(CURL *easy, curl_socket_t s, int what, void *arg,
-    void *sockp)
+outbox_socket_fn(CURL *easy, curl_socket_t s, int what, void *arg, void *sockp)
 {
 	struct outbox *ob = arg;
 	struct outbox_sock *os = sockp;
@@ -181,7 +182,7 @@ outbox_socket_fn(CURL *easy, curl_socket_t s, int what, void *arg,
 		return (0);
 	}
 	kind = EV_PERSIST | ((what & CURL_POLL_IN) ? EV_READ : 0) |
-	    ((what & CURL_POLL_OUT) ? EV_WRITE : 0);
+	       ((what & CURL_POLL_OUT) ? EV_WRITE : 0);
 	if (os == NULL) {
 		os = xcalloc(1, sizeof(*os));
 		curl_multi_assign(ob->multi, s, os);

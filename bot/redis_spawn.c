@@ -103,8 +103,10 @@ redis_spawn_start(const char *binary, const char *data_dir,
 	rs->url = xasprintf("unix:%s", rs->sock);
 	rs->pidfile = xasprintf("%s/redis.pid", abs);
 	if (strlen(rs->sock) >= 108) {
-		snprintf(err, errlen, "data_dir %s: path too long for a unix "
-		    "socket", abs);
+		snprintf(err, errlen,
+		    "data_dir %s: path too long for a unix "
+		    "socket",
+		    abs);
 		redis_spawn_stop(rs);
 		return (NULL);
 	}
@@ -133,25 +135,28 @@ redis_spawn_start(const char *binary, const char *data_dir,
 		execlp(binary, binary, "--port", "0", "--unixsocket", rs->sock,
 		    "--unixsocketperm", "700", "--dir", abs, "--appendonly",
 		    "yes", "--appendfsync", "everysec", "--save", "",
-		    "--daemonize", "no", "--pidfile", rs->pidfile,
-		    "--logfile", logf, "--maxmemory-policy", "noeviction",
-		    (char *)NULL);
+		    "--daemonize", "no", "--pidfile", rs->pidfile, "--logfile",
+		    logf, "--maxmemory-policy", "noeviction", (char *)NULL);
 		fprintf(stderr, "exec %s: %s\n", binary, strerror(errno));
 		_exit(127);
 	}
 	free(logf);
 	while (!redis_spawn_ping(rs->sock)) {
 		if (waitpid(rs->pid, &status, WNOHANG) == rs->pid) {
-			snprintf(err, errlen, "%s exited at start (status %d); "
-			    "see %s/redis.log", binary,
+			snprintf(err, errlen,
+			    "%s exited at start (status %d); "
+			    "see %s/redis.log",
+			    binary,
 			    WIFEXITED(status) ? WEXITSTATUS(status) : -1, abs);
 			rs->pid = 0;
 			redis_spawn_stop(rs);
 			return (NULL);
 		}
 		if (waited >= wait_ms) {
-			snprintf(err, errlen, "%s did not answer on %s within "
-			    "%u ms", binary, rs->sock, wait_ms);
+			snprintf(err, errlen,
+			    "%s did not answer on %s within "
+			    "%u ms",
+			    binary, rs->sock, wait_ms);
 			redis_spawn_stop(rs);
 			return (NULL);
 		}

@@ -18,8 +18,8 @@ struct redis_spawn;
  * (its pid file names a live redis-server on our socket) is waited for to
  * exit first.  NULL on failure, with a reason in err.
  */
-struct redis_spawn *redis_spawn_start(const char *binary,
-    const char *data_dir, unsigned int wait_ms, char *err, size_t errlen);
+struct redis_spawn *redis_spawn_start(const char *binary, const char *data_dir,
+    unsigned int wait_ms, char *err, size_t errlen);
 /* "unix:/abs/path/redis.sock", for store_redis_new(). */
 const char *redis_spawn_url(const struct redis_spawn *);
 pid_t redis_spawn_pid(const struct redis_spawn *);

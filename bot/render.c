@@ -11,9 +11,9 @@
 #include "bot/render.h"
 #include "core/xmem.h"
 
-#define RENDER_ARGS_MAX	 32
+#define RENDER_ARGS_MAX  32
 #define RENDER_ITEMS_MAX 50
-#define RENDER_VAL_MAX	 512
+#define RENDER_VAL_MAX   512
 #define RENDER_ITEMS_LEN 8192
 
 struct render_args {
@@ -22,7 +22,8 @@ struct render_args {
 	size_t n;
 };
 
-static void render_collect(const json_t *, struct render_args *);
+static void render_collect(enum catalog_lang, const json_t *,
+    struct render_args *);
 
 static int
 render_is_time_key(const char *k)
@@ -33,7 +34,8 @@ render_is_time_key(const char *k)
 }
 
 static void
-render_value(const char *k, const json_t *v, char *out, size_t outlen)
+render_value(enum catalog_lang lang, const char *k, const json_t *v, char *out,
+    size_t outlen)
 {
 	long long t;
 	time_t tt;
@@ -65,13 +67,15 @@ timefmt:
 		out[0] = '\0';
 		return;
 	}
+	/* The zone's offset at that moment (main.c set TZ). */
 	tt = (time_t)t;
 	localtime_r(&tt, &tm);
-	strftime(out, outlen, "%Y-%m-%d %H:%M", &tm);
+	catalog_time(lang, t, tm.tm_gmtoff, out, outlen);
 }
 
 static void
-render_collect(const json_t *obj, struct render_args *ra)
+render_collect(enum catalog_lang lang, const json_t *obj,
+    struct render_args *ra)
 {
 	const char *k;
 	json_t *v;
@@ -85,7 +89,7 @@ render_collect(const json_t *obj, struct render_args *ra)
 			break;
 		if (json_is_array(v) || json_is_object(v))
 			continue;
-		render_value(k, v, ra->val[ra->n], RENDER_VAL_MAX);
+		render_value(lang, k, v, ra->val[ra->n], RENDER_VAL_MAX);
 		ra->a[ra->n].k = k;
 		ra->a[ra->n].v = ra->val[ra->n];
 		ra->n++;
@@ -104,7 +108,7 @@ render_reply(enum catalog_lang lang, const char *key, const char *params,
 	ra = xcalloc(1, sizeof(*ra));
 	if (params != NULL && *params != '\0')
 		root = json_loads(params, 0, NULL);
-	render_collect(root, ra);
+	render_collect(lang, root, ra);
 	items = root != NULL ? json_object_get(root, "items") : NULL;
 	if (json_is_array(items) && ra->n < RENDER_ARGS_MAX) {
 		ia = xcalloc(1, sizeof(*ia));
@@ -114,7 +118,7 @@ render_reply(enum catalog_lang lang, const char *key, const char *params,
 		for (i = 0; i < n && i < RENDER_ITEMS_MAX; i++) {
 			if (len > 0 && len + 1 < RENDER_ITEMS_LEN)
 				lines[len++] = '\n';
-			render_collect(json_array_get(items, i), ia);
+			render_collect(lang, json_array_get(items, i), ia);
 			len += catalog_render(lang, itemkey, ia->a, ia->n,
 			    lines + len, RENDER_ITEMS_LEN - len);
 		}

@@ -192,8 +192,8 @@ store_redis_schedule(struct store_redis *sr)
 
 	if (sr->freeing)
 		return;
-	sr->backoff_ms = sr->backoff_ms == 0 ? STORE_BACKOFF_MIN_MS :
-					       sr->backoff_ms * 2;
+	sr->backoff_ms =
+	    sr->backoff_ms == 0 ? STORE_BACKOFF_MIN_MS : sr->backoff_ms * 2;
 	if (sr->backoff_ms > STORE_BACKOFF_MAX_MS)
 		sr->backoff_ms = STORE_BACKOFF_MAX_MS;
 	tv.tv_sec = sr->backoff_ms / 1000;
@@ -256,8 +256,8 @@ store_redis_parse_url(struct store_redis *sr, const char *url)
 		sr->host = xstrndup(p, (size_t)(colon - p));
 		sr->port = atoi(colon + 1);
 	} else
-		sr->host = slash != NULL ? xstrndup(p, (size_t)(slash - p)) :
-					   xstrdup(p);
+		sr->host = slash != NULL ? xstrndup(p, (size_t)(slash - p))
+					 : xstrdup(p);
 	if (slash != NULL)
 		sr->db = atoi(slash + 1);
 	if (sr->host[0] == '\0' || sr->port <= 0 || sr->port > 65535)
@@ -294,8 +294,8 @@ store_redis_new(struct event_base *base, const char *url, const char *name,
 		return (NULL);
 	}
 	sr->reconnect = evtimer_new(base, store_redis_reconnect_cb, sr);
-	sr->connect_deadline = evtimer_new(base, store_redis_connect_timeout,
-	    sr);
+	sr->connect_deadline =
+	    evtimer_new(base, store_redis_connect_timeout, sr);
 	if (sr->reconnect == NULL || sr->connect_deadline == NULL)
 		abort();
 	store_redis_connect(sr);
@@ -336,8 +336,7 @@ store_redis_inflight(const struct store_redis *sr)
 
 int
 store_redis_cmd(struct store_redis *sr, store_done_fn *done, void *arg,
-    unsigned int extra_ms, int argc, const char **argv,
-    const size_t *argvlen)
+    unsigned int extra_ms, int argc, const char **argv, const size_t *argvlen)
 {
 	struct store_op *op;
 	struct timeval tv;

@@ -59,8 +59,7 @@ unsigned int store_redis_inflight(const struct store_redis *);
  * for commands that block on the server (XREADGROUP BLOCK).
  */
 int store_redis_cmd(struct store_redis *, store_done_fn *done, void *arg,
-    unsigned int extra_ms, int argc, const char **argv,
-    const size_t *argvlen);
+    unsigned int extra_ms, int argc, const char **argv, const size_t *argvlen);
 
 /*
  * EVALSHA of an embedded script (bot/scripts.h) with numkeys 0 and argv

@@ -39,16 +39,16 @@ enum config_log_level {
 
 /* "rate": limits of one sending identity (SPEC section 5). */
 struct rate_cfg {
-	double per_second;		  /* account-wide sends per second */
-	unsigned int burst;		  /* bucket size, sends */
+	double per_second;                /* account-wide sends per second */
+	unsigned int burst;               /* bucket size, sends */
 	unsigned int per_chat_per_minute; /* sends to one chat per minute */
 };
 
 /* One sending identity: an entry of "accounts", or the adapter itself. */
 struct account_cfg {
-	char *name;	      /* account name; "" for an adapter without
+	char *name;           /* account name; "" for an adapter without
 				 accounts */
-	json_t *conf;	      /* the adapter's own keys merged with the
+	json_t *conf;         /* the adapter's own keys merged with the
 				 account's (account wins), env: resolved,
 				 without platform/rate/accounts: what the
 				 adapter's init slot gets.  Owned. */
@@ -57,10 +57,10 @@ struct account_cfg {
 };
 
 struct adapter_cfg {
-	char *name;			/* key under "adapters": the webhook path */
-	char *platform;			/* "telegram", "console", ... */
-	const struct adapter_ops *ops;	/* adapter_ops_lookup(platform) */
-	struct account_cfg *accounts;	/* at least one */
+	char *name;     /* key under "adapters": the webhook path */
+	char *platform; /* "telegram", "console", ... */
+	const struct adapter_ops *ops; /* adapter_ops_lookup(platform) */
+	struct account_cfg *accounts;  /* at least one */
 	size_t naccounts;
 };
 
@@ -70,45 +70,45 @@ struct operator_cfg {
 };
 
 struct covenant_cfgs {
-	unsigned int absence_limit;	     /* 3 */
+	unsigned int absence_limit;          /* 3 */
 	unsigned int restriction_activities; /* 1 */
-	char **warn_ladder;		     /* {"remind","warn","blacklist"} */
+	char **warn_ladder;                  /* {"remind","warn","blacklist"} */
 	size_t nwarn_ladder;
-	unsigned int warn_expiry_days;	     /* 90 */
-	int kick_on_blacklist;		     /* 0 */
-	unsigned int late_cancel_hours;	     /* 2 */
+	unsigned int warn_expiry_days;       /* 90 */
+	int kick_on_blacklist;               /* 0 */
+	unsigned int late_cancel_hours;      /* 2 */
 	unsigned int checkin_before_minutes; /* 60 */
 };
 
 struct credit_cfg {
-	int initial;	  /* 100 */
-	int attended;	  /* +2 */
-	int absent;	  /* -10 */
-	int late_cancel;  /* -3 */
-	int remind;	  /* -2 */
-	int warn;	  /* -5 */
-	int blacklist;	  /* -20 */
+	int initial;     /* 100 */
+	int attended;    /* +2 */
+	int absent;      /* -10 */
+	int late_cancel; /* -3 */
+	int remind;      /* -2 */
+	int warn;        /* -5 */
+	int blacklist;   /* -20 */
 };
 
 struct delivery_cfg {
-	unsigned int max_attempts;	   /* 8 */
-	unsigned int urgent_deadline_s;	   /* 180 */
-	unsigned int escalate_urgent_s;	   /* 900 */
-	unsigned int escalate_normal_s;	   /* 3600 */
+	unsigned int max_attempts;      /* 8 */
+	unsigned int urgent_deadline_s; /* 180 */
+	unsigned int escalate_urgent_s; /* 900 */
+	unsigned int escalate_normal_s; /* 3600 */
 };
 
 struct config {
-	char *listen;		      /* "127.0.0.1:8080" */
-	char *redis;		      /* "spawn", "redis://h:p/db", "unix:/p" */
-	char *redis_prefix;	      /* "tb:" */
-	char *redis_server;	      /* binary for spawn: "redis-server" */
-	char *data_dir;		      /* "./var" */
-	enum config_lang lang;	      /* zh */
-	char *timezone;		      /* "Asia/Shanghai" */
+	char *listen;          /* "127.0.0.1:8080" */
+	char *redis;           /* "spawn", "redis://h:p/db", "unix:/p" */
+	char *redis_prefix;    /* "tb:" */
+	char *redis_server;    /* binary for spawn: "redis-server" */
+	char *data_dir;        /* "./var" */
+	enum config_lang lang; /* zh */
+	char *timezone;        /* "Asia/Shanghai" */
 	enum config_log_level log_level; /* info */
-	char *log_file;		      /* "-" = stderr */
-	size_t max_body;	      /* 1 MiB */
-	char *admin_token;	      /* NULL = admin API off */
+	char *log_file;                  /* "-" = stderr */
+	size_t max_body;                 /* 1 MiB */
+	char *admin_token;               /* NULL = admin API off */
 	struct operator_cfg *operators;
 	size_t noperators;
 	struct covenant_cfgs covenant;
@@ -133,8 +133,7 @@ int config_parse(const char *json, size_t len, config_getenv_fn *getenv_fn,
     void *getenv_arg, struct config *cfg, struct config_err *err);
 
 /* Read path and config_parse() it with the process environment. */
-int config_load(const char *path, struct config *cfg,
-    struct config_err *err);
+int config_load(const char *path, struct config *cfg, struct config_err *err);
 
 /* Release everything *cfg owns, wiping secrets, and zero it. */
 void config_clear(struct config *);

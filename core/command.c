@@ -126,7 +126,7 @@ static const struct cmd_info command_rows[] = {
 	{ CMD_BROADCAST, "broadcast", "广播", 0, RANK_LIAISON,
 	    "/broadcast [urgent] [level=N] [tag=x] [purpose=members|council] "
 	    "text",
-	    "/广播 [紧急] [级别=N] [标签=x] [用途=members|council] 内容",
+	    "/广播 [紧急] [级别=N] [标签=x] [用途=成员|议事] 内容",
 	    "broadcast down the tower from this chat's node",
 	    "从本群节点向下级群发广播" },
 	{ CMD_REPORT, "report", "报告", 0, RANK_LIAISON,

@@ -27,7 +27,6 @@ char *xvasprintf(const char *, va_list) __attribute__((format(printf, 1, 0)));
  */
 size_t xstrlcpy_utf8(char *dst, const char *src, size_t dstlen);
 /* As above, but copies at most srclen bytes of src (need not be NUL-ended). */
-size_t xmemlcpy_utf8(char *dst, const char *src, size_t srclen,
-    size_t dstlen);
+size_t xmemlcpy_utf8(char *dst, const char *src, size_t srclen, size_t dstlen);
 
 #endif /* CORE_XMEM_H */

@@ -522,6 +522,23 @@ START_TEST(skips_what_is_not_a_command)
 }
 END_TEST
 
+START_TEST(direct_message_is_for_the_bot)
+{
+	struct chat_event ev;
+
+	ck_assert_int_eq(sl_parse("{\"type\":\"event_callback\","
+				  "\"event\":{\"type\":\"message\","
+				  "\"channel\":\"D1\",\"user\":\"U2\","
+				  "\"text\":\"/me\",\"ts\":\"1.2\","
+				  "\"channel_type\":\"im\"}}",
+			     &ev),
+	    ADAPTER_OK);
+	ck_assert_int_eq(ev.is_group, 0);
+	ck_assert_int_eq(ev.to_bot, 1);
+	ck_assert_str_eq(ev.text, "/me");
+}
+END_TEST
+
 START_TEST(recorded_edits_and_echoes_skip)
 {
 	struct chat_event ev;
@@ -910,6 +927,7 @@ slack_suite(void)
 	tcase_add_test(tc, join_and_leave);
 	tcase_add_loop_test(tc, skips_what_is_not_a_command, 0,
 	    sizeof(skip_rows) / sizeof(skip_rows[0]));
+	tcase_add_test(tc, direct_message_is_for_the_bot);
 	tcase_add_test(tc, recorded_edits_and_echoes_skip);
 	tcase_add_test(tc, retry_delivery_parses_with_same_key);
 	tcase_add_test(tc, slash_command_s1);

@@ -5,6 +5,7 @@
  * entries it queued (XRANGE), decoding key and params with jansson.
  */
 #include <inttypes.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -1063,6 +1064,42 @@ START_TEST(many_signups_never_oversell)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ */
+/* the harness itself                                                  */
+/* ------------------------------------------------------------------ */
+
+START_TEST(harness_restart_keeps_aof_data)
+{
+	struct redis_server_cfg cfg = { .aof = 1 };
+	struct redis_server *rs;
+	redisContext *c;
+	redisReply *r;
+
+	rs = redis_server_start_cfg(&cfg);
+	ck_assert_ptr_nonnull(rs);
+	c = redis_server_connect(rs);
+	ck_assert_ptr_nonnull(c);
+	r = redisCommand(c, "SET k v");
+	ck_assert_ptr_nonnull(r);
+	freeReplyObject(r);
+	redisFree(c);
+	/* A crash, then a restart on the same directory. */
+	ck_assert_int_eq(redis_server_kill(rs, SIGKILL), 0);
+	ck_assert_int_eq(redis_server_pid(rs), -1);
+	ck_assert_ptr_null(redis_server_connect(rs));
+	ck_assert_int_eq(redis_server_restart(rs), 0);
+	c = redis_server_connect(rs);
+	ck_assert_ptr_nonnull(c);
+	r = redisCommand(c, "GET k");
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(r->type, REDIS_REPLY_STRING);
+	ck_assert_str_eq(r->str, "v");
+	freeReplyObject(r);
+	redisFree(c);
+	redis_server_stop(rs);
+}
+END_TEST
+
 Suite *script_suite(void);
 
 Suite *
@@ -1121,6 +1158,11 @@ script_suite(void)
 	tcase_add_loop_test(tc, bind_rejects_bad_paths, 0,
 	    (int)(sizeof(bind_bad_rows) / sizeof(bind_bad_rows[0])));
 	tcase_add_test(tc, bind_sets_chat_and_node);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("harness");
+	tcase_set_tags(tc, "redis");
+	tcase_add_test(tc, harness_restart_keeps_aof_data);
 	suite_add_tcase(s, tc);
 
 	return (s);

@@ -104,13 +104,13 @@ readme_load(void)
 			else if (*p == ')')
 				paren--;
 			else if (*p == '`' && paren == 0 &&
-			    (q = strchr(p + 1, '`')) != NULL) {
+				 (q = strchr(p + 1, '`')) != NULL) {
 				if (k->nparams < PARAMS_MAX)
 					snprintf(k->params[k->nparams++], 32,
 					    "%.*s", (int)(q - p - 1), p + 1);
 				p = q;
-			} else if (*p == '`' && (q = strchr(p + 1, '`')) !=
-			    NULL)
+			} else if (*p == '`' &&
+				   (q = strchr(p + 1, '`')) != NULL)
 				p = q;
 		}
 	}
@@ -124,10 +124,10 @@ sample_value(const char *param)
 {
 	static const struct {
 		const char *p, *v;
-	} s[] = { { "rank", "member" }, { "cmd", "signup" },
-		{ "rung", "warn" }, { "role", "committee" },
-		{ "state", "waitlisted" }, { "purpose", "council" },
-		{ "title", "植树" }, { "name", "张三" }, { "place", "东门" },
+	} s[] = { { "rank", "member" }, { "cmd", "signup" }, { "rung", "warn" },
+		{ "role", "committee" }, { "state", "waitlisted" },
+		{ "purpose", "council" }, { "title", "植树" },
+		{ "name", "张三" }, { "place", "东门" },
 		{ "path", "yiwu/suxi" }, { "node", "yiwu" },
 		{ "scope", "yiwu" }, { "spec", "@bob" },
 		{ "value", "13-01 10:00" }, { "delta", "-5" },
@@ -143,8 +143,8 @@ sample_value(const char *param)
 }
 
 static size_t
-render_key(enum catalog_lang lang, const struct readme_key *k,
-    char *buf, size_t len)
+render_key(enum catalog_lang lang, const struct readme_key *k, char *buf,
+    size_t len)
 {
 	struct catalog_arg args[PARAMS_MAX];
 	size_t i;
@@ -175,18 +175,18 @@ START_TEST(every_readme_key_renders_in_both_languages)
 			ck_assert_msg(strcmp(out, readme_keys[i].key) != 0,
 			    "%s renders as its key", readme_keys[i].key);
 			ck_assert_msg(strchr(out, '{') == NULL &&
-				strchr(out, '}') == NULL,
+					  strchr(out, '}') == NULL,
 			    "%s left a brace: %s", readme_keys[i].key, out);
-			ck_assert_msg(utf8_valid(out), "%s", readme_keys[i].key);
+			ck_assert_msg(utf8_valid(out), "%s",
+			    readme_keys[i].key);
 		}
 		for (j = 0; j < readme_keys[i].nparams; j++) {
 			if (strcmp(readme_keys[i].params[j], "items") != 0)
 				continue;
 			memset(&item, 0, sizeof(item));
-			snprintf(item.key, sizeof(item.key), "%s.item",
+			snprintf(item.key, sizeof(item.key), "%.50s.item",
 			    readme_keys[i].key);
-			ck_assert_msg(catalog_has(item.key), "no %s",
-			    item.key);
+			ck_assert_msg(catalog_has(item.key), "no %s", item.key);
 			/* items of act_choose are act_list's */
 			strcpy(item.params[0], "id");
 			strcpy(item.params[1], "title");
@@ -243,8 +243,8 @@ START_TEST(english_names_the_outcome)
 		{ "name", "frob" }, { "credit", "40" }, { "min", "60" },
 		{ "pos", "2" }, { "left", "1" } };
 
-	catalog_render(CATALOG_EN, outcome_rows[_i].key, args, NROWS(args),
-	    out, sizeof(out));
+	catalog_render(CATALOG_EN, outcome_rows[_i].key, args, NROWS(args), out,
+	    sizeof(out));
 	ck_assert_msg(strstr(out, outcome_rows[_i].word) != NULL,
 	    "row %d: %s: %s", _i, outcome_rows[_i].key, out);
 }
@@ -290,7 +290,8 @@ START_TEST(conditionals_follow_their_param)
 {
 	struct catalog_arg a[] = { { "id", "7" }, { "title", "T" },
 		{ "start_at", "S" }, { "cap", "0" }, { "place", "" },
-		{ "deadline_at", "D" }, { "mincredit", "0" }, { "hours", "0" } };
+		{ "deadline_at", "D" }, { "mincredit", "0" },
+		{ "hours", "0" } };
 	struct catalog_arg c[] = { { "id", "7" }, { "title", "T" },
 		{ "penalty", "0" } };
 	struct catalog_arg d[] = { { "name", "N" }, { "delta", "5" },
@@ -337,8 +338,7 @@ START_TEST(missing_params_render_empty)
 {
 	size_t n;
 
-	n = catalog_render(CATALOG_EN, "leave_none", NULL, 3, out,
-	    sizeof(out));
+	n = catalog_render(CATALOG_EN, "leave_none", NULL, 3, out, sizeof(out));
 	ck_assert_str_eq(out,
 	    "You are not signed up for #, so no leave is needed.");
 	ck_assert_uint_eq(n, strlen(out));
@@ -403,7 +403,7 @@ START_TEST(help_is_filtered_by_rank)
 			snprintf(word, sizeof(word), "\n%s",
 			    lang == 0 ? tab[i].usage_zh : tab[i].usage_en);
 			ck_assert_msg((strstr(out, word) != NULL) ==
-				(tab[i].min_rank <= help_rows[_i].r),
+					  (tab[i].min_rank <= help_rows[_i].r),
 			    "row %d lang %d: %s", _i, lang, tab[i].name);
 		}
 	}
@@ -457,8 +457,7 @@ START_TEST(small_buffers_cut_at_a_character)
 			ck_assert(n + 4 >= len - 1 || n == fl);
 		}
 	}
-	ck_assert_uint_eq(catalog_render(CATALOG_ZH, "help", NULL, 0, small,
-			      0),
+	ck_assert_uint_eq(catalog_render(CATALOG_ZH, "help", NULL, 0, small, 0),
 	    0);
 }
 END_TEST

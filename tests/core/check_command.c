@@ -880,7 +880,8 @@ START_TEST(long_and_truncated_input_is_cut_safely)
 	ck_assert_int_eq(cmd.id, CMD_HELP);
 	ck_assert_int_eq(parse_text("报名\xe3\x80", &cmd), 0);
 	ck_assert_int_eq(parse_text("/leave 3 \"unterminated", &cmd), 1);
-	ck_assert_str_eq(cmd.text, "unterminated"); /* quote opened, never closed */
+	ck_assert_str_eq(cmd.text,
+	    "unterminated"); /* quote opened, never closed */
 	ck_assert_int_eq(parse_text("/newactivity \"T 11-30 10:00", &cmd), 1);
 	ck_assert_int_eq(cmd.err, CMD_EUSAGE);
 	ck_assert_int_eq(parse_text("/\xff\xfe", &cmd), 1);
