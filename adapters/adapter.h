@@ -132,6 +132,8 @@ typedef int adapter_auth_parse_fn(void *priv, const struct httpresp *,
 
 struct adapter_ops {
 	const char *platform; /* the "platform" value in config */
+	int robots;           /* 1: chats may carry a per-chat robot
+				 credential (chat_msg.robot) */
 	size_t text_max;      /* longest text one message may carry, bytes;
 				 bot/ splits longer replies */
 	adapter_init_fn *init;

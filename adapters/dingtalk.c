@@ -71,6 +71,7 @@ static void dingtalk_secret_free(char *);
 
 const struct adapter_ops adapter_dingtalk = {
 	.platform = "dingtalk",
+	.robots = 1,
 	.text_max = DINGTALK_TEXT_MAX,
 	.init = dingtalk_init,
 	.free = dingtalk_free,
@@ -601,9 +602,11 @@ dingtalk_format(void *priv, const struct chat_msg *msg, struct httpreq *req)
 		dingtalk_secret_free(tok_enc);
 		dingtalk_secret_free(token);
 		req->log_url = xasprintf("%s/robot/send", d->oapi_base);
-	} else if (msg->reply_url != NULL && *msg->reply_url != '\0') {
+	} else if (msg->reply_url != NULL && *msg->reply_url != '\0' &&
+		   (msg->reply_url_expires == 0 ||
+		       msg->now < msg->reply_url_expires)) {
 		/* sessionWebhook: the session key in the URL is the only
-		 * credential; bot/ passes it only while unexpired */
+		 * credential, and it expires (~90 min) */
 		if ((req->body = dingtalk_webhook_body(msg)) == NULL)
 			return (-1);
 		req->url = xstrdup(msg->reply_url);

@@ -106,6 +106,7 @@ static char *wecom_dump(json_t *);
 
 const struct adapter_ops adapter_wecom = {
 	.platform = "wecom",
+	.robots = 1,
 	.text_max = WECOM_TEXT_MAX,
 	.init = wecom_init,
 	.free = wecom_free,

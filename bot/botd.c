@@ -17,6 +17,7 @@
 #include <event2/event.h>
 
 #include "bot/botd.h"
+#include "bot/bcast.h"
 #include "bot/botd_run.h"
 #include "bot/deliver.h"
 #include "bot/http.h"
@@ -63,7 +64,7 @@ botd_ident(struct botd *bd, const char *adapter, const char *account)
 	for (i = 0; i < bd->nidents; i++) {
 		struct bot_ident *id = &bd->idents[i];
 
-		if (strcmp(id->acfg->name, adapter) != 0)
+		if (id->robot || strcmp(id->acfg->name, adapter) != 0)
 			continue;
 		if (account == NULL || *account == '\0' ||
 		    strcmp(id->account->name, account) == 0)
@@ -103,7 +104,11 @@ botd_log_config(const struct config *c)
 	log_set_level((enum log_level)c->log_level);
 }
 
-/* Build the adapter instances of every identity. */
+/*
+ * Build the adapter instances of every identity: one per account, plus
+ * one robot lane for a platform whose chats may carry their own robot
+ * credential (it formats with the adapter's first account's keys).
+ */
 static int
 botd_idents_init(struct botd *bd, char *err, size_t errlen)
 {
@@ -111,31 +116,29 @@ botd_idents_init(struct botd *bd, char *err, size_t errlen)
 	char e[256];
 
 	for (i = 0; i < bd->cfg.nadapters; i++)
-		n += bd->cfg.adapters[i].naccounts;
+		n += bd->cfg.adapters[i].naccounts + 1;
 	bd->idents = xcalloc(n == 0 ? 1 : n, sizeof(*bd->idents));
 	for (i = 0; i < bd->cfg.nadapters; i++) {
 		const struct adapter_cfg *ac = &bd->cfg.adapters[i];
 
-		for (j = 0; j < ac->naccounts; j++) {
+		for (j = 0; j <= ac->naccounts; j++) {
 			struct bot_ident *id = &bd->idents[bd->nidents];
-			const char *acct = ac->accounts[j].name;
+			const struct account_cfg *acct;
 
+			if (j == ac->naccounts && !ac->ops->robots)
+				break;
+			acct = &ac->accounts[j < ac->naccounts ? j : 0];
 			id->acfg = ac;
-			id->account = &ac->accounts[j];
+			id->account = acct;
 			id->ops = ac->ops;
+			id->robot = j == ac->naccounts;
 			e[0] = '\0';
-			if (ac->ops->init(&id->priv, ac->accounts[j].conf, e,
+			if (ac->ops->init(&id->priv, acct->conf, e,
 				sizeof(e)) == -1) {
 				snprintf(err, errlen, "adapters.%s: %s",
 				    ac->name, e);
 				return (-1);
 			}
-			id->stream_u =
-			    xasprintf("%sq:%s:%s:u", bd->cfg.redis_prefix,
-				ac->name, *acct != '\0' ? acct : "_");
-			id->stream_n =
-			    xasprintf("%sq:%s:%s:n", bd->cfg.redis_prefix,
-				ac->name, *acct != '\0' ? acct : "_");
 			bd->nidents++;
 		}
 	}
@@ -147,11 +150,8 @@ botd_idents_free(struct botd *bd)
 {
 	size_t i;
 
-	for (i = 0; i < bd->nidents; i++) {
+	for (i = 0; i < bd->nidents; i++)
 		bd->idents[i].ops->free(bd->idents[i].priv);
-		free(bd->idents[i].stream_u);
-		free(bd->idents[i].stream_n);
-	}
 	free(bd->idents);
 	bd->idents = NULL;
 	bd->nidents = 0;
@@ -163,8 +163,10 @@ botd_store_state(void *arg, int up)
 	struct botd *bd = arg;
 
 	if (up && bd->deliver != NULL && store_redis_up(bd->store) &&
-	    store_redis_up(bd->qstore))
+	    store_redis_up(bd->qstore) && store_redis_up(bd->qstore_n)) {
 		deliver_store_up(bd->deliver);
+		bcast_resume(bd);
+	}
 }
 
 void
@@ -173,7 +175,8 @@ botd_drain_check(struct botd *bd)
 	if (bd == NULL || !bd->draining)
 		return;
 	if ((bd->http != NULL && http_server_inflight(bd->http) > 0) ||
-	    (bd->deliver != NULL && deliver_inflight(bd->deliver) > 0))
+	    (bd->deliver != NULL && deliver_inflight(bd->deliver) > 0) ||
+	    bcast_inflight() > 0)
 		return;
 	event_base_loopexit(bd->base, NULL);
 }
@@ -361,6 +364,7 @@ botd_setup(struct botd *bd, const char *config_path, char *err, size_t errlen)
 
 	if (botd_idents_init(bd, err, errlen) == -1)
 		return (-1);
+	bd->identities = bcast_identities(bd);
 	if ((bd->outbox = outbox_new(bd->base)) == NULL) {
 		snprintf(err, errlen, "outbox: curl_multi_init failed");
 		return (-1);
@@ -370,12 +374,18 @@ botd_setup(struct botd *bd, const char *config_path, char *err, size_t errlen)
 	    BOTD_OP_TIMEOUT, botd_store_state, bd);
 	bd->qstore = store_redis_new(bd->base, bd->redis_url, "queue",
 	    BOTD_OP_TIMEOUT, botd_store_state, bd);
-	if (bd->store == NULL || bd->qstore == NULL) {
+	bd->qstore_n = store_redis_new(bd->base, bd->redis_url, "queue_n",
+	    BOTD_OP_TIMEOUT, botd_store_state, bd);
+	if (bd->store == NULL || bd->qstore == NULL || bd->qstore_n == NULL) {
 		snprintf(err, errlen, "redis: bad URL %s", bd->redis_url);
 		return (-1);
 	}
 	if ((bd->http = http_server_new(bd, err, errlen)) == NULL)
 		return (-1);
+	if (bcast_start_timers(bd) == -1) {
+		snprintf(err, errlen, "evtimer_new failed");
+		return (-1);
+	}
 	for (i = 0; i < bd->nidents; i++)
 		if (strcmp(bd->idents[i].acfg->platform, "console") == 0 &&
 		    bd->stdin_reader == NULL && botd_stdin_pollable())
@@ -425,12 +435,14 @@ botd_teardown(struct botd *bd)
 		event_free(bd->drain_timer);
 	stdin_reader_free(bd->stdin_reader);
 	http_server_free(bd->http);
+	bcast_stop_timers(bd);
 	if (bd->deliver != NULL)
 		deliver_stop(bd->deliver);
 	/* Transfers still running complete as "shutdown" and stay pending
 	 * in Redis for the next start. */
 	outbox_free(bd->outbox);
 	bd->outbox = NULL;
+	store_redis_free(bd->qstore_n);
 	store_redis_free(bd->qstore);
 	store_redis_free(bd->store);
 	deliver_free(bd->deliver);
@@ -444,6 +456,7 @@ botd_teardown(struct botd *bd)
 	free(bd->config_path);
 	free(bd->cfgstr);
 	free(bd->ladder);
+	free(bd->identities);
 	free(bd->redis_url);
 	log_close();
 }

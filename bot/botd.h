@@ -25,9 +25,9 @@ struct bot_ident {
 	const struct adapter_cfg *acfg; /* borrowed from botd.cfg */
 	const struct account_cfg *account;
 	const struct adapter_ops *ops;
-	void *priv;     /* owned: ops->free */
-	char *stream_u; /* "tb:q:<adapter>:<account|_>:u" */
-	char *stream_n; /* ... ":n" */
+	void *priv; /* owned: ops->free */
+	int robot;  /* the per-chat robot lane of an adapter whose chats
+		       carry their own robot credential */
 };
 
 /* Counters behind GET /metrics. */
@@ -49,10 +49,12 @@ struct botd {
 	char *config_path;
 	char *cfgstr;              /* ARGV[3] of towerbot.lua */
 	char *ladder;              /* ARGV[4] */
+	char *identities;          /* "adapter=acct,...;..." (bcast.h) */
 	struct redis_spawn *spawn; /* "redis": "spawn", else NULL */
 	char *redis_url;
-	struct store_redis *store;  /* commands, scripts */
-	struct store_redis *qstore; /* blocking queue reads */
+	struct store_redis *store;    /* commands, scripts */
+	struct store_redis *qstore;   /* blocking reads: replies, urgent */
+	struct store_redis *qstore_n; /* blocking reads: normal */
 	struct outbox *outbox;
 	struct http_server *http;
 	struct deliver *deliver;

@@ -1,13 +1,23 @@
 /*
- * deliver.c -- queued messages to platform sends.
+ * deliver.c -- queued messages to platform sends (SPEC section 5).
  *
- * Reading: one XREADGROUP ... BLOCK over every identity's two streams on
- * the blocking connection; what it returns is held in per-identity local
- * lists (still pending in Redis).  Sending: deliver_pump() takes messages
- * urgent-first, within the identity's rate, formats them with the adapter
- * and hands them to the outbox.  Finishing: XACK + XDEL on success or
- * dead-letter; on a retryable failure the message waits locally until its
- * backoff has passed.
+ * Reading: two blocking XREADGROUP loops, one over every identity's reply
+ * and urgent streams, one over the normal streams, so that a normal
+ * broadcast filling the local buffer never holds back an urgent one.  What
+ * they return is held in per-identity lists (still pending in Redis).
+ *
+ * Sending: deliver_pump() takes up to a batch of distinct chats per
+ * identity, replies first, then urgent, then normal, and asks Redis for
+ * the rate (tower.lua "take": one GCRA call for the whole batch, shared by
+ * every daemon).  Granted chats are sent through the outbox; several
+ * messages waiting for one chat go as one digest.
+ *
+ * Finishing: acknowledgements are batched into one tower.lua "ack" call
+ * (XACK + XDEL + broadcast bookkeeping).  A retryable failure waits
+ * locally (Retry-After, or exponential backoff with jitter) up to
+ * max_attempts; then the entry is dead-lettered.  Entries held locally are
+ * touched (XCLAIM) so that other daemons never reclaim them, and entries
+ * left pending by a dead daemon are reclaimed with XAUTOCLAIM.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +28,6 @@
 #include <event2/event.h>
 #include <hiredis/hiredis.h>
 
-#include "adapters/sig.h"
 #include "bot/deliver.h"
 #include "bot/log.h"
 #include "bot/outbox.h"
@@ -27,61 +36,109 @@
 #include "core/ratelimit.h"
 #include "core/xmem.h"
 
-#define DELIVER_GROUP      "tb"
-#define DELIVER_READ_COUNT "64"
-#define DELIVER_BLOCK_MS   2000
-#define DELIVER_LOCAL_MAX                                                      \
-	2048                     /* messages held locally before pausing       \
-				    reads */
-#define DELIVER_LANE_INFLIGHT 32 /* transfers per identity at once */
+#define DELIVER_GROUP         "tb"
+#define DELIVER_READ_COUNT    "256"
+#define DELIVER_BLOCK_MS      2000
+#define DELIVER_HIGH_MAX      2048 /* replies + urgent held per identity */
+#define DELIVER_NORMAL_SECS   8    /* normal held: this many seconds of rate */
+#define DELIVER_NORMAL_MIN    256
+#define DELIVER_BATCH         64  /* chats per rate-limit call */
+#define DELIVER_LANE_INFLIGHT 256 /* transfers per identity at once */
 #define DELIVER_SEND_TIMEOUT  10000
 #define DELIVER_TEXT_MAX      16384
 #define DELIVER_BACKOFF_BASE  1000
 #define DELIVER_BACKOFF_MAX   300000
+#define DELIVER_ACK_BATCH     128
+#define DELIVER_ACK_DELAY_MS  5
+#define DELIVER_TOUCH_MS      15000 /* re-claim entries held this long */
+#define DELIVER_RECLAIM_IDLE  "60000"
+#define DELIVER_RECLAIM_MS    10000
+#define DELIVER_DIGEST_MAX    20 /* messages merged into one */
 
+enum {
+	PRIO_R = 0, /* replies to commands */
+	PRIO_U,     /* urgent broadcasts, escalations */
+	PRIO_N,     /* normal broadcasts */
+	PRIO_COUNT,
+};
+
+static const char prio_suffix[PRIO_COUNT] = { 'r', 'u', 'n' };
+
+/* One stream entry held locally. */
 struct dlv {
 	TAILQ_ENTRY(dlv) entry;
+	struct dlv *hnext; /* in the held-id hash */
 	struct lane *lane;
-	int urgent;
+	int prio;
+	int queued;  /* on lane->q[prio] */
 	char id[48]; /* stream entry id */
-	char req[17];
-	char *chat, *reply_to, *mention, *mention_name, *key, *params;
+	char *chat, *reply_to, *mention, *mention_name, *params, *key;
+	char *robot, *bc, *thread;
 	char *text; /* rendered once */
-	size_t off; /* next part starts here */
 	unsigned int attempts;
 	uint64_t not_before; /* monotonic ms */
-	uint64_t started;    /* monotonic ms of this attempt */
+	uint64_t held_since; /* monotonic ms, for touching */
 };
 TAILQ_HEAD(dlv_list, dlv);
 
-/* One sending identity's local state. */
+/* One send: a message, or a digest of several for one chat. */
+struct send {
+	struct lane *lane;
+	struct dlv **items;
+	size_t n;
+	char *text;
+	size_t off; /* next part */
+	char req[17];
+	unsigned int attempt;
+};
+
 struct lane {
 	struct deliver *dv;
 	struct bot_ident *ident;
-	struct dlv_list q[2]; /* [0] urgent, [1] normal */
-	struct ratelimit rl;
-	uint64_t period_ms, burst;
-	uint64_t paused_until; /* a 429 told us to wait */
+	char *streams[PRIO_COUNT];
+	struct dlv_list q[PRIO_COUNT];
+	unsigned int nq[PRIO_COUNT];
+	unsigned int normal_cap;
+	uint64_t period_ms, burst, chat_period_ms, chat_burst;
+	uint64_t paused_until; /* the platform asked us to wait */
 	unsigned int inflight;
+	int taking;         /* a rate call is in flight */
+	struct dlv **batch; /* candidates of that call */
+	size_t nbatch;
 	int auth_inflight, auth_force;
 	uint64_t auth_retry_at;
 	unsigned int auth_failures;
 };
 
+struct reader {
+	struct deliver *dv;
+	int high; /* r+u streams (connection qstore), else n (qstore_n) */
+	int reading;
+	int recovered; /* own pending entries read back */
+	struct event *again;
+};
+
+#define DELIVER_HASH 4096
+
 struct deliver {
 	struct botd *bd;
 	struct lane *lanes;
 	size_t nlanes;
+	struct reader readers[2];
 	unsigned int queued, inflight;
-	int reading, recovered, stopped, groups_ready;
-	struct event *wake;       /* earliest not_before / pause / auth retry */
-	struct event *read_again; /* after a failed read */
+	int stopped, groups_ready;
+	struct event *wake, *ack_timer, *maint;
+	char **acks; /* pending "ack" argument groups */
+	size_t nacks, acks_cap;
+	size_t ack_calls;
+	struct dlv *held[DELIVER_HASH];
 	uint64_t jitter;
+	char *dead_stream;
 };
 
 static void deliver_pump(struct deliver *);
-static void deliver_read(struct deliver *);
-static void deliver_send_part(struct dlv *);
+static void deliver_read(struct reader *);
+static void deliver_send_part(struct send *);
 
 static uint64_t
 deliver_rand(struct deliver *dv)
@@ -93,6 +150,50 @@ deliver_rand(struct deliver *dv)
 	return (x ^ (x >> 31));
 }
 
+/* Held entries by (lane, prio, id), so a re-read never doubles one. */
+static size_t
+deliver_hash(const struct lane *ln, int prio, const char *id)
+{
+	uint64_t h =
+	    1469598103934665603ULL ^ (uint64_t)(uintptr_t)ln ^ (uint64_t)prio;
+
+	for (; *id != '\0'; id++)
+		h = (h ^ (unsigned char)*id) * 1099511628211ULL;
+	return ((size_t)(h % DELIVER_HASH));
+}
+
+static struct dlv *
+deliver_held_find(struct deliver *dv, struct lane *ln, int prio, const char *id)
+{
+	struct dlv *d;
+
+	for (d = dv->held[deliver_hash(ln, prio, id)]; d != NULL; d = d->hnext)
+		if (d->lane == ln && d->prio == prio && strcmp(d->id, id) == 0)
+			return (d);
+	return (NULL);
+}
+
+static void
+deliver_held_add(struct deliver *dv, struct dlv *d)
+{
+	size_t h = deliver_hash(d->lane, d->prio, d->id);
+
+	d->hnext = dv->held[h];
+	dv->held[h] = d;
+}
+
+static void
+deliver_held_del(struct deliver *dv, struct dlv *d)
+{
+	struct dlv **pp = &dv->held[deliver_hash(d->lane, d->prio, d->id)];
+
+	for (; *pp != NULL; pp = &(*pp)->hnext)
+		if (*pp == d) {
+			*pp = d->hnext;
+			return;
+		}
+}
+
 static void
 dlv_free(struct dlv *d)
 {
@@ -100,28 +201,36 @@ dlv_free(struct dlv *d)
 	free(d->reply_to);
 	free(d->mention);
 	free(d->mention_name);
-	free(d->key);
 	free(d->params);
+	free(d->key);
+	free(d->robot);
+	free(d->bc);
+	free(d->thread);
 	free(d->text);
 	free(d);
 }
 
-static struct lane *
-deliver_lane_by_stream(struct deliver *dv, const char *stream, int *urgent)
+static void
+deliver_unqueue(struct deliver *dv, struct dlv *d)
 {
-	size_t i;
+	if (!d->queued)
+		return;
+	TAILQ_REMOVE(&d->lane->q[d->prio], d, entry);
+	d->lane->nq[d->prio]--;
+	dv->queued--;
+	d->queued = 0;
+}
 
-	for (i = 0; i < dv->nlanes; i++) {
-		if (strcmp(dv->lanes[i].ident->stream_u, stream) == 0) {
-			*urgent = 1;
-			return (&dv->lanes[i]);
-		}
-		if (strcmp(dv->lanes[i].ident->stream_n, stream) == 0) {
-			*urgent = 0;
-			return (&dv->lanes[i]);
-		}
-	}
-	return (NULL);
+static void
+deliver_enqueue(struct deliver *dv, struct dlv *d, int head)
+{
+	if (head)
+		TAILQ_INSERT_HEAD(&d->lane->q[d->prio], d, entry);
+	else
+		TAILQ_INSERT_TAIL(&d->lane->q[d->prio], d, entry);
+	d->lane->nq[d->prio]++;
+	dv->queued++;
+	d->queued = 1;
 }
 
 static void
@@ -136,65 +245,120 @@ deliver_store_ignore(void *arg, enum store_status st, const redisReply *r)
 		    KS("detail", r->str));
 }
 
-/* Remove the entry from its stream: it has been handled for good. */
-static void
-deliver_ack(struct deliver *dv, struct dlv *d)
-{
-	const char *stream =
-	    d->urgent ? d->lane->ident->stream_u : d->lane->ident->stream_n;
-	const char *ack[] = { "XACK", stream, DELIVER_GROUP, d->id };
-	const char *del[] = { "XDEL", stream, d->id };
+/* ---- acknowledgements, batched into tower.lua "ack" ---- */
 
-	/* Down: the entry stays pending and is sent again after restart. */
-	if (store_redis_cmd(dv->bd->store, deliver_store_ignore, dv, 0, 4, ack,
-		NULL) == 0)
-		store_redis_cmd(dv->bd->store, deliver_store_ignore, dv, 0, 3,
-		    del, NULL);
+static void
+deliver_ack_done(void *arg, enum store_status st, const redisReply *r)
+{
+	struct deliver *dv = arg;
+
+	dv->ack_calls--;
+	/* Not acknowledged: the entries stay pending and are sent again
+	 * after a restart (bounded duplicates, SPEC section 5). */
+	deliver_store_ignore(arg, st, r);
+	botd_drain_check(dv->bd);
+}
+
+static void
+deliver_ack_flush(struct deliver *dv)
+{
+	const char **av;
+	char now[32];
+	size_t i, ac = 0;
+
+	if (dv->nacks == 0)
+		return;
+	av = xcalloc(3 + dv->nacks, sizeof(*av));
+	snprintf(now, sizeof(now), "%lld", (long long)botd_now_ms());
+	av[ac++] = dv->bd->cfg.redis_prefix;
+	av[ac++] = "ack";
+	av[ac++] = now;
+	for (i = 0; i < dv->nacks; i++)
+		av[ac++] = dv->acks[i];
+	if (store_redis_eval(dv->bd->store, SCRIPT_TOWER, deliver_ack_done, dv,
+		(int)ac, av, NULL) == 0)
+		dv->ack_calls++;
+	for (i = 0; i < dv->nacks; i++)
+		free(dv->acks[i]);
+	dv->nacks = 0;
+	free(av);
+}
+
+static void
+deliver_ack_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	deliver_ack_flush(arg);
+}
+
+/* Queue the acknowledgement of d: delivered (ok) or failed for good. */
+static void
+deliver_ack(struct deliver *dv, struct dlv *d, int ok)
+{
+	struct timeval tv = { 0, DELIVER_ACK_DELAY_MS * 1000 };
+	const char *f[6];
+	size_t i;
+
+	f[0] = d->lane->streams[d->prio];
+	f[1] = d->id;
+	f[2] = d->bc != NULL ? d->bc : "";
+	f[3] = d->lane->ident->acfg->name;
+	f[4] = d->chat;
+	f[5] = ok ? "d" : "f";
+	if (dv->nacks + 6 > dv->acks_cap) {
+		dv->acks_cap = dv->acks_cap == 0 ? 6 * 64 : 2 * dv->acks_cap;
+		dv->acks =
+		    xreallocarray(dv->acks, dv->acks_cap, sizeof(*dv->acks));
+	}
+	for (i = 0; i < 6; i++)
+		dv->acks[dv->nacks++] = xstrdup(f[i]);
+	deliver_held_del(dv, d);
+	if (dv->nacks >= 6 * DELIVER_ACK_BATCH || dv->stopped)
+		deliver_ack_flush(dv);
+	else if (!evtimer_pending(dv->ack_timer, NULL))
+		evtimer_add(dv->ack_timer, &tv);
 }
 
 static void
 deliver_dead_letter(struct deliver *dv, struct dlv *d, const char *why)
 {
-	char *stream = xasprintf("%sdead", dv->bd->cfg.redis_prefix);
 	char attempts[16];
-	const char *av[] = { "XADD", stream, "MAXLEN", "~", "100000", "*",
-		"adapter", d->lane->ident->acfg->name, "account",
-		d->lane->ident->account->name, "chat", d->chat, "key", d->key,
-		"params", d->params, "entry", d->id, "why", why, "attempts",
-		attempts };
+	const char *av[] = { "XADD", dv->dead_stream, "MAXLEN", "~", "100000",
+		"*", "adapter", d->lane->ident->acfg->name, "account",
+		d->lane->ident->account->name, "chat", d->chat, "key",
+		d->key != NULL ? d->key : "", "params",
+		d->params != NULL ? d->params : "", "bc",
+		d->bc != NULL ? d->bc : "", "entry", d->id, "why", why,
+		"attempts", attempts };
 
 	snprintf(attempts, sizeof(attempts), "%u", d->attempts);
 	store_redis_cmd(dv->bd->store, deliver_store_ignore, dv, 0,
 	    (int)(sizeof(av) / sizeof(av[0])), av, NULL);
-	free(stream);
 	dv->bd->metrics.deliveries_failed++;
-	deliver_ack(dv, d);
+	deliver_ack(dv, d, 0);
 }
 
-static void
-deliver_requeue(struct deliver *dv, struct dlv *d, int64_t retry_ms)
+/* ---- sending ---- */
+
+static uint64_t
+deliver_backoff(struct deliver *dv, unsigned int attempts, int64_t retry_ms)
 {
-	uint64_t backoff;
+	uint64_t b;
 
-	if (retry_ms <= 0) {
-		/* Exponential backoff with +-25% jitter. */
-		backoff = DELIVER_BACKOFF_BASE;
-		if (d->attempts > 1)
-			backoff <<=
-			    (d->attempts - 1 > 16 ? 16 : d->attempts - 1);
-		if (backoff > DELIVER_BACKOFF_MAX)
-			backoff = DELIVER_BACKOFF_MAX;
-		backoff =
-		    backoff * 3 / 4 + deliver_rand(dv) % (backoff / 2 + 1);
-	} else
-		backoff = (uint64_t)retry_ms;
-	d->not_before = botd_mono_ms() + backoff;
-	TAILQ_INSERT_HEAD(&d->lane->q[d->urgent ? 0 : 1], d, entry);
-	dv->queued++;
+	if (retry_ms > 0)
+		return ((uint64_t)retry_ms);
+	b = DELIVER_BACKOFF_BASE;
+	if (attempts > 1)
+		b <<= (attempts - 1 > 16 ? 16 : attempts - 1);
+	if (b > DELIVER_BACKOFF_MAX)
+		b = DELIVER_BACKOFF_MAX;
+	/* +-25% jitter, so retries of a burst do not come back together. */
+	return (b * 3 / 4 + deliver_rand(dv) % (b / 2 + 1));
 }
 
-/* Next part of d->text starting at d->off, at most max bytes, preferring
- * a line break, never inside a UTF-8 character.  Returns its length. */
+/* Next part of text starting at off, at most max bytes, preferring a line
+ * break, never inside a UTF-8 character. */
 static size_t
 deliver_part_len(const char *text, size_t off, size_t max)
 {
@@ -212,30 +376,77 @@ deliver_part_len(const char *text, size_t off, size_t max)
 }
 
 static void
+send_free(struct send *s)
+{
+	free(s->items);
+	free(s->text);
+	free(s);
+}
+
+static void
+deliver_finish_send(struct send *s, int ok, const char *why)
+{
+	struct deliver *dv = s->lane->dv;
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		if (ok) {
+			dv->bd->metrics.deliveries_ok++;
+			deliver_ack(dv, s->items[i], 1);
+		} else
+			deliver_dead_letter(dv, s->items[i], why);
+		dlv_free(s->items[i]);
+	}
+	send_free(s);
+}
+
+static void
+deliver_retry_send(struct send *s, int64_t retry_ms)
+{
+	struct deliver *dv = s->lane->dv;
+	uint64_t when;
+	size_t i;
+
+	/* Back on the queue, individually: the next turn may digest them
+	 * differently. */
+	for (i = 0; i < s->n; i++) {
+		struct dlv *d = s->items[i];
+
+		when =
+		    botd_mono_ms() + deliver_backoff(dv, d->attempts, retry_ms);
+		d->not_before = when;
+		deliver_enqueue(dv, d, 1);
+	}
+	send_free(s);
+}
+
+static void
 deliver_done(void *arg, const struct httpresp *resp, const char *err,
     int sent_any, double ms)
 {
-	struct dlv *d = arg;
-	struct lane *ln = d->lane;
+	struct send *s = arg;
+	struct lane *ln = s->lane;
 	struct deliver *dv = ln->dv;
 	const struct adapter_ops *ops = ln->ident->ops;
+	const char *chat = s->items[0]->chat;
 	enum send_rc rc;
 	int64_t retry_ms = 0;
+	size_t i;
 
 	ln->inflight--;
 	dv->inflight--;
 	if (resp->status == 0) {
 		rc = SEND_RETRY;
 		if (sent_any) {
-			/* The request may have arrived: the platforms we
-			 * speak offer no idempotency key on these sends, so
-			 * a retry may duplicate (bounded by max_attempts). */
+			/* The request may have arrived: none of the send
+			 * APIs we use offers a way to check, so this may
+			 * duplicate, at most max_attempts times. */
 			dv->bd->metrics.deliveries_unknown++;
 			LOG(LL_WARN, "outbox",
 			    KS("adapter", ln->ident->acfg->name),
-			    KS("chat", d->chat), KS("req", d->req),
-			    KD("ms", ms), KS("outcome", "unknown"),
-			    KS("err", "transport"), KS("detail", err));
+			    KS("chat", chat), KS("req", s->req), KD("ms", ms),
+			    KS("outcome", "unknown"), KS("err", "transport"),
+			    KS("detail", err));
 		}
 	} else
 		rc = ops->classify(ln->ident->priv, resp, &retry_ms);
@@ -250,65 +461,82 @@ deliver_done(void *arg, const struct httpresp *resp, const char *err,
 		ln->auth_force = 1;
 
 	if (rc == SEND_OK) {
-		d->off += deliver_part_len(d->text, d->off, ops->text_max);
+		s->off += deliver_part_len(s->text, s->off, ops->text_max);
 		LOG(LL_DEBUG, "outbox", KS("adapter", ln->ident->acfg->name),
-		    KS("chat", d->chat), KS("req", d->req), KS("key", d->key),
-		    KD("ms", ms), KI("attempt", d->attempts + 1),
+		    KS("chat", chat), KS("req", s->req), KI("n", s->n),
+		    KD("ms", ms), KI("attempt", s->attempt + 1),
 		    KS("outcome", "sent"));
-		if (d->text[d->off] != '\0') {
-			d->attempts = 0;
-			deliver_send_part(d);
-			return;
-		}
-		dv->bd->metrics.deliveries_ok++;
-		deliver_ack(dv, d);
-		dlv_free(d);
-	} else if ((rc == SEND_RETRY || rc == SEND_AUTH) &&
-		   ++d->attempts < dv->bd->cfg.delivery.max_attempts) {
-		dv->bd->metrics.deliveries_retry++;
-		LOG(LL_WARN, "outbox", KS("adapter", ln->ident->acfg->name),
-		    KS("chat", d->chat), KS("req", d->req),
-		    KI("status", resp->status), KI("attempt", d->attempts),
-		    KI("retry_ms", retry_ms), KS("outcome", "retry"),
-		    KS("err", send_rc_str(rc)),
-		    KS("detail", err != NULL ? err : ""));
-		deliver_requeue(dv, d, retry_ms);
+		if (s->text[s->off] != '\0')
+			deliver_send_part(s);
+		else
+			deliver_finish_send(s, 1, NULL);
 	} else {
-		LOG(LL_ERROR, "outbox", KS("adapter", ln->ident->acfg->name),
-		    KS("chat", d->chat), KS("req", d->req), KS("key", d->key),
-		    KI("status", resp->status), KI("attempts", d->attempts + 1),
-		    KS("outcome", "dead_letter"), KS("err", send_rc_str(rc)),
-		    KS("detail", err != NULL ? err : ""));
-		if (rc != SEND_FAIL)
-			d->attempts++;
-		deliver_dead_letter(dv, d, send_rc_str(rc));
-		dlv_free(d);
+		int again = rc == SEND_RETRY || rc == SEND_AUTH;
+
+		for (i = 0; i < s->n; i++)
+			if (++s->items[i]->attempts >=
+			    dv->bd->cfg.delivery.max_attempts)
+				again = 0;
+		if (again && !dv->stopped) {
+			dv->bd->metrics.deliveries_retry++;
+			LOG(LL_WARN, "outbox",
+			    KS("adapter", ln->ident->acfg->name),
+			    KS("chat", chat), KS("req", s->req),
+			    KI("status", resp->status),
+			    KI("attempt", s->items[0]->attempts),
+			    KI("retry_ms", retry_ms), KS("outcome", "retry"),
+			    KS("err", send_rc_str(rc)), KS("detail", err));
+			deliver_retry_send(s, retry_ms);
+		} else if (again) {
+			/* Draining: leave them pending for the next start. */
+			for (i = 0; i < s->n; i++) {
+				deliver_held_del(dv, s->items[i]);
+				dlv_free(s->items[i]);
+			}
+			send_free(s);
+		} else {
+			LOG(LL_ERROR, "outbox",
+			    KS("adapter", ln->ident->acfg->name),
+			    KS("chat", chat), KS("req", s->req),
+			    KS("key", s->items[0]->key),
+			    KI("status", resp->status),
+			    KI("attempts", s->items[0]->attempts),
+			    KS("outcome", "dead_letter"),
+			    KS("err", send_rc_str(rc)), KS("detail", err));
+			deliver_finish_send(s, 0, send_rc_str(rc));
+		}
 	}
 	deliver_pump(dv);
 	botd_drain_check(dv->bd);
 }
 
-/* Format and start the part of d at d->off. */
+/* Format and start the part of s at s->off. */
 static void
-deliver_send_part(struct dlv *d)
+deliver_send_part(struct send *s)
 {
-	struct lane *ln = d->lane;
+	struct lane *ln = s->lane;
 	struct deliver *dv = ln->dv;
 	const struct adapter_ops *ops = ln->ident->ops;
+	struct dlv *d = s->items[0];
 	struct chat_msg msg;
 	struct httpreq req;
-	char *part;
+	char *part, did[96];
 	size_t n;
 	ssize_t w;
 
-	n = deliver_part_len(d->text, d->off, ops->text_max);
-	part = xstrndup(d->text + d->off, n);
+	n = deliver_part_len(s->text, s->off, ops->text_max);
+	part = xstrndup(s->text + s->off, n);
 	memset(&msg, 0, sizeof(msg));
 	memset(&req, 0, sizeof(req));
+	snprintf(did, sizeof(did), "%s-%s-%zu", ln->streams[d->prio], d->id,
+	    s->off);
 	msg.chat = d->chat;
 	msg.text = part;
 	msg.now = botd_now();
-	if (d->off == 0) {
+	msg.robot = d->robot;
+	msg.thread = d->thread;
+	msg.delivery_id = did;
+	if (s->off == 0) {
 		msg.reply_to = d->reply_to;
 		msg.mention_id = d->mention;
 		msg.mention_name = d->mention_name;
@@ -316,10 +544,9 @@ deliver_send_part(struct dlv *d)
 	if (ops->format(ln->ident->priv, &msg, &req) == -1) {
 		free(part);
 		LOG(LL_ERROR, "outbox", KS("adapter", ln->ident->acfg->name),
-		    KS("chat", d->chat), KS("req", d->req), KS("key", d->key),
+		    KS("chat", d->chat), KS("req", s->req), KS("key", d->key),
 		    KS("outcome", "dead_letter"), KS("err", "format"));
-		deliver_dead_letter(dv, d, "format");
-		dlv_free(d);
+		deliver_finish_send(s, 0, "format");
 		return;
 	}
 	free(part);
@@ -329,28 +556,84 @@ deliver_send_part(struct dlv *d)
 		w = n > 0 ? write(STDOUT_FILENO, req.body, n) : 0;
 		(void)w;
 		httpreq_clear(&req);
-		d->off += deliver_part_len(d->text, d->off, ops->text_max);
-		if (d->text[d->off] != '\0') {
-			deliver_send_part(d);
-			return;
-		}
-		dv->bd->metrics.deliveries_ok++;
-		deliver_ack(dv, d);
-		dlv_free(d);
+		s->off += deliver_part_len(s->text, s->off, ops->text_max);
+		if (s->text[s->off] != '\0')
+			deliver_send_part(s);
+		else
+			deliver_finish_send(s, 1, NULL);
 		return;
 	}
-	d->started = botd_mono_ms();
+	s->attempt = d->attempts;
 	if (outbox_send(dv->bd->outbox, &req, DELIVER_SEND_TIMEOUT,
-		deliver_done, d) == -1) {
+		deliver_done, s) == -1) {
 		httpreq_clear(&req);
-		d->attempts++;
-		deliver_requeue(dv, d, 0);
+		deliver_retry_send(s, 0);
 		return;
 	}
 	httpreq_clear(&req);
 	ln->inflight++;
 	dv->inflight++;
 }
+
+/*
+ * Send d now, with every other message waiting for the same chat that
+ * fits (SPEC section 5: a digest instead of waiting for the chat's
+ * quota).  Messages that @-mention someone go alone.
+ */
+static void
+deliver_start(struct lane *ln, struct dlv *d, uint64_t now)
+{
+	struct deliver *dv = ln->dv;
+	struct send *s;
+	struct dlv *o, *next;
+	size_t len, max = ln->ident->ops->text_max, cap = 4;
+	int p;
+
+	s = xcalloc(1, sizeof(*s));
+	s->lane = ln;
+	log_new_id(s->req);
+	s->items = xcalloc(cap, sizeof(*s->items));
+	deliver_unqueue(dv, d);
+	s->items[s->n++] = d;
+	len = strlen(d->text);
+	if (*d->mention == '\0' && (max == 0 || len < max)) {
+		for (p = 0; p < PRIO_COUNT && s->n < DELIVER_DIGEST_MAX; p++)
+			for (o = TAILQ_FIRST(&ln->q[p]);
+			     o != NULL && s->n < DELIVER_DIGEST_MAX; o = next) {
+				next = TAILQ_NEXT(o, entry);
+				if (o->not_before > now ||
+				    strcmp(o->chat, d->chat) != 0 ||
+				    *o->mention != '\0' ||
+				    strcmp(o->robot, d->robot) != 0 ||
+				    (max != 0 &&
+					len + 2 + strlen(o->text) > max))
+					continue;
+				deliver_unqueue(dv, o);
+				if (s->n == cap) {
+					cap *= 2;
+					s->items = xreallocarray(s->items, cap,
+					    sizeof(*s->items));
+				}
+				s->items[s->n++] = o;
+				len += 2 + strlen(o->text);
+			}
+	}
+	if (s->n == 1)
+		s->text = xstrdup(d->text);
+	else {
+		size_t i;
+
+		s->text = xcalloc(1, len + 1);
+		for (i = 0; i < s->n; i++) {
+			if (i > 0)
+				strcat(s->text, "\n\n");
+			strcat(s->text, s->items[i]->text);
+		}
+	}
+	deliver_send_part(s);
+}
+
+/* ---- access tokens ---- */
 
 static void
 deliver_auth_done(void *arg, const struct httpresp *resp, const char *err,
@@ -373,9 +656,7 @@ deliver_auth_done(void *arg, const struct httpresp *resp, const char *err,
 	} else {
 		ln->auth_failures++;
 		backoff = (uint64_t)DELIVER_BACKOFF_BASE
-			  << (ln->auth_failures > 8 ? 8 : ln->auth_failures);
-		if (backoff > 60000)
-			backoff = 60000;
+			  << (ln->auth_failures > 6 ? 6 : ln->auth_failures);
 		ln->auth_retry_at = botd_mono_ms() + backoff;
 		LOG(LL_ERROR, "outbox", KS("adapter", ln->ident->acfg->name),
 		    KS("account", ln->ident->account->name),
@@ -393,7 +674,7 @@ deliver_lane_authed(struct lane *ln, uint64_t now, uint64_t *wake)
 	const struct adapter_ops *ops = ln->ident->ops;
 	struct httpreq req;
 
-	if (ops->auth_due == NULL)
+	if (ops->auth_due == NULL || ln->ident->robot)
 		return (1);
 	if (!ln->auth_force && !ops->auth_due(ln->ident->priv, botd_now()))
 		return (1);
@@ -418,21 +699,120 @@ deliver_lane_authed(struct lane *ln, uint64_t now, uint64_t *wake)
 	return (0);
 }
 
-static struct dlv *
-deliver_pick(struct lane *ln, uint64_t now, uint64_t *wake)
+/* ---- rate: one tower.lua "take" per batch ---- */
+
+static void
+deliver_take_done(void *arg, enum store_status st, const redisReply *r)
+{
+	struct lane *ln = arg;
+	struct deliver *dv = ln->dv;
+	uint64_t now = botd_mono_ms();
+	size_t i;
+
+	ln->taking = 0;
+	for (i = 0; i < ln->nbatch; i++) {
+		struct dlv *d = ln->batch[i];
+		long long wait = -1;
+
+		if (st == STORE_OK && r->type == REDIS_REPLY_ARRAY &&
+		    i < r->elements) {
+			if (r->element[i]->type == REDIS_REPLY_INTEGER)
+				wait = r->element[i]->integer;
+			else if (r->element[i]->type == REDIS_REPLY_STRING)
+				wait = strtoll(r->element[i]->str, NULL, 10);
+		}
+		if (wait == 0 && !dv->stopped)
+			deliver_start(ln, d, now);
+		else
+			d->not_before = now + (wait > 0 ? (uint64_t)wait : 500);
+	}
+	ln->nbatch = 0;
+	deliver_pump(dv);
+	botd_drain_check(dv->bd);
+}
+
+/* Pick up to a batch of distinct ready chats, replies first. */
+static size_t
+deliver_collect(struct lane *ln, uint64_t now, uint64_t *wake, size_t max)
 {
 	struct dlv *d;
-	int p;
+	size_t n = 0, i;
+	int p, dup;
 
-	for (p = 0; p < 2; p++)
+	for (p = 0; p < PRIO_COUNT && n < max; p++)
 		TAILQ_FOREACH(d, &ln->q[p], entry)
 		{
-			if (d->not_before <= now)
-				return (d);
-			if (*wake == 0 || d->not_before < *wake)
-				*wake = d->not_before;
+			if (n == max)
+				break;
+			if (d->not_before > now) {
+				if (*wake == 0 || d->not_before < *wake)
+					*wake = d->not_before;
+				continue;
+			}
+			for (dup = 0, i = 0; i < n && !dup; i++)
+				dup = strcmp(ln->batch[i]->chat, d->chat) == 0;
+			if (!dup)
+				ln->batch[n++] = d;
 		}
-	return (NULL);
+	return (n);
+}
+
+static void
+deliver_pump_lane(struct deliver *dv, struct lane *ln, uint64_t now,
+    uint64_t *wake)
+{
+	const char **av;
+	char nowbuf[32], per[4][24];
+	size_t n, i, ac = 0, room;
+
+	if (ln->taking || (ln->nq[0] + ln->nq[1] + ln->nq[2]) == 0)
+		return;
+	if (ln->paused_until > now) {
+		if (*wake == 0 || ln->paused_until < *wake)
+			*wake = ln->paused_until;
+		return;
+	}
+	if (!deliver_lane_authed(ln, now, wake))
+		return;
+	if (ln->inflight >= DELIVER_LANE_INFLIGHT)
+		return;
+	room = DELIVER_LANE_INFLIGHT - ln->inflight;
+	n = deliver_collect(ln, now, wake,
+	    room < DELIVER_BATCH ? room : DELIVER_BATCH);
+	if (n == 0)
+		return;
+	if (ln->period_ms == 0 && ln->chat_period_ms == 0) {
+		/* No limit at all (the console): no need to ask Redis. */
+		for (i = 0; i < n; i++)
+			if (ln->batch[i]->queued)
+				deliver_start(ln, ln->batch[i], now);
+		return;
+	}
+	av = xcalloc(9 + n, sizeof(*av));
+	snprintf(nowbuf, sizeof(nowbuf), "%lld", (long long)botd_now_ms());
+	snprintf(per[0], sizeof(per[0]), "%llu",
+	    (unsigned long long)ln->period_ms);
+	snprintf(per[1], sizeof(per[1]), "%llu", (unsigned long long)ln->burst);
+	snprintf(per[2], sizeof(per[2]), "%llu",
+	    (unsigned long long)ln->chat_period_ms);
+	snprintf(per[3], sizeof(per[3]), "%llu",
+	    (unsigned long long)ln->chat_burst);
+	av[ac++] = dv->bd->cfg.redis_prefix;
+	av[ac++] = "take";
+	av[ac++] = nowbuf;
+	av[ac++] = ln->ident->acfg->name;
+	av[ac++] = ln->ident->account->name;
+	for (i = 0; i < 4; i++)
+		av[ac++] = per[i];
+	for (i = 0; i < n; i++)
+		av[ac++] = ln->batch[i]->chat;
+	if (store_redis_eval(dv->bd->store, SCRIPT_TOWER, deliver_take_done, ln,
+		(int)ac, av, NULL) == 0) {
+		ln->taking = 1;
+		ln->nbatch = n;
+	} else if (*wake == 0 || now + 500 < *wake)
+		*wake = now + 500;
+	free(av);
 }
 
 static void
@@ -440,48 +820,23 @@ deliver_pump(struct deliver *dv)
 {
 	uint64_t now = botd_mono_ms(), wake = 0, wait;
 	struct timeval tv;
-	struct dlv *d;
 	size_t i;
 
 	/* Draining: what is in flight finishes, the rest stays pending in
 	 * Redis for the next start. */
 	if (dv->stopped)
 		return;
-	for (i = 0; i < dv->nlanes; i++) {
-		struct lane *ln = &dv->lanes[i];
-
-		if (TAILQ_EMPTY(&ln->q[0]) && TAILQ_EMPTY(&ln->q[1]))
-			continue;
-		if (ln->paused_until > now) {
-			if (wake == 0 || ln->paused_until < wake)
-				wake = ln->paused_until;
-			continue;
-		}
-		if (!deliver_lane_authed(ln, now, &wake))
-			continue;
-		while (ln->inflight < DELIVER_LANE_INFLIGHT &&
-		       (d = deliver_pick(ln, now, &wake)) != NULL) {
-			if (!ratelimit_take(&ln->rl, ln->period_ms, ln->burst,
-				now, &wait)) {
-				if (wake == 0 || now + wait < wake)
-					wake = now + wait;
-				break;
-			}
-			TAILQ_REMOVE(&ln->q[d->urgent ? 0 : 1], d, entry);
-			dv->queued--;
-			log_new_id(d->req);
-			deliver_send_part(d);
-		}
-	}
+	for (i = 0; i < dv->nlanes; i++)
+		deliver_pump_lane(dv, &dv->lanes[i], now, &wake);
 	if (wake != 0) {
 		wait = wake > now ? wake - now : 0;
 		tv.tv_sec = (long)(wait / 1000);
 		tv.tv_usec = (long)(wait % 1000) * 1000;
 		evtimer_add(dv->wake, &tv);
 	}
-	if (!dv->reading && !dv->stopped && dv->groups_ready &&
-	    dv->queued < DELIVER_LOCAL_MAX)
-		deliver_read(dv);
+	for (i = 0; i < 2; i++)
+		if (!dv->readers[i].reading && dv->groups_ready)
+			deliver_read(&dv->readers[i]);
 }
 
 static void
@@ -491,6 +846,8 @@ deliver_wake_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	deliver_pump(arg);
 }
+
+/* ---- reading ---- */
 
 static const char *
 deliver_field(const redisReply *fv, const char *name)
@@ -505,77 +862,100 @@ deliver_field(const redisReply *fv, const char *name)
 	return ("");
 }
 
-/* Take the entries of one XREADGROUP answer into the local lists. */
-static size_t
-deliver_take(struct deliver *dv, const redisReply *r)
+static struct lane *
+deliver_lane_by_stream(struct deliver *dv, const char *stream, int *prio)
+{
+	size_t i;
+	int p;
+
+	for (i = 0; i < dv->nlanes; i++)
+		for (p = 0; p < PRIO_COUNT; p++)
+			if (strcmp(dv->lanes[i].streams[p], stream) == 0) {
+				*prio = p;
+				return (&dv->lanes[i]);
+			}
+	return (NULL);
+}
+
+/* Take one entry [id, [field, value, ...]] of stream (ln, prio). */
+static int
+deliver_take_entry(struct deliver *dv, struct lane *ln, int prio,
+    const redisReply *e)
 {
 	char text[DELIVER_TEXT_MAX];
+	const redisReply *fv;
+	struct dlv *d;
+
+	if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
+	    e->element[0]->type != REDIS_REPLY_STRING)
+		return (0);
+	if (deliver_held_find(dv, ln, prio, e->element[0]->str) != NULL)
+		return (0);
+	d = xcalloc(1, sizeof(*d));
+	d->lane = ln;
+	d->prio = prio;
+	snprintf(d->id, sizeof(d->id), "%s", e->element[0]->str);
+	d->held_since = botd_mono_ms();
+	fv = e->element[1];
+	if (fv->type != REDIS_REPLY_ARRAY) {
+		/* Deleted while pending: only the acknowledgement is left. */
+		d->chat = xstrdup("");
+		deliver_ack(dv, d, 1);
+		dlv_free(d);
+		return (0);
+	}
+	d->chat = xstrdup(deliver_field(fv, "chat"));
+	d->reply_to = xstrdup(deliver_field(fv, "reply_to"));
+	d->mention = xstrdup(deliver_field(fv, "mention"));
+	d->mention_name = xstrdup(deliver_field(fv, "mention_name"));
+	d->key = xstrdup(deliver_field(fv, "key"));
+	d->params = xstrdup(deliver_field(fv, "params"));
+	d->robot = xstrdup(deliver_field(fv, "robot"));
+	d->thread = xstrdup(deliver_field(fv, "thread"));
+	if (*deliver_field(fv, "bc") != '\0')
+		d->bc = xstrdup(deliver_field(fv, "bc"));
+	if (*d->key != '\0')
+		render_reply(dv->bd->cfg.lang == CONFIG_LANG_EN ? CATALOG_EN
+								: CATALOG_ZH,
+		    d->key, d->params, text, sizeof(text));
+	else
+		snprintf(text, sizeof(text), "%s", deliver_field(fv, "text"));
+	d->text = xstrdup(text);
+	deliver_held_add(dv, d);
+	if (*d->chat == '\0' || *d->text == '\0') {
+		LOG(LL_WARN, "outbox", KS("entry", d->id),
+		    KS("outcome", "dead_letter"), KS("err", "malformed"));
+		deliver_dead_letter(dv, d, "malformed");
+		dlv_free(d);
+		return (0);
+	}
+	deliver_enqueue(dv, d, 0);
+	return (1);
+}
+
+/* Entries of an XREADGROUP answer: [[stream, [entry, ...]], ...]. */
+static size_t
+deliver_take_streams(struct deliver *dv, const redisReply *r)
+{
 	size_t i, j, n = 0;
 
 	if (r->type != REDIS_REPLY_ARRAY)
 		return (0);
 	for (i = 0; i < r->elements; i++) {
-		const redisReply *s = r->element[i], *entries;
+		const redisReply *s = r->element[i];
 		struct lane *ln;
-		int urgent;
+		int prio;
 
 		if (s->type != REDIS_REPLY_ARRAY || s->elements != 2 ||
-		    s->element[0]->type != REDIS_REPLY_STRING)
+		    s->element[0]->type != REDIS_REPLY_STRING ||
+		    s->element[1]->type != REDIS_REPLY_ARRAY)
 			continue;
-		ln = deliver_lane_by_stream(dv, s->element[0]->str, &urgent);
-		entries = s->element[1];
-		if (ln == NULL || entries->type != REDIS_REPLY_ARRAY)
+		if ((ln = deliver_lane_by_stream(dv, s->element[0]->str,
+			 &prio)) == NULL)
 			continue;
-		for (j = 0; j < entries->elements; j++) {
-			const redisReply *e = entries->element[j];
-			struct dlv *d;
-
-			if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
-			    e->element[0]->type != REDIS_REPLY_STRING)
-				continue;
-			d = xcalloc(1, sizeof(*d));
-			d->lane = ln;
-			d->urgent = urgent;
-			snprintf(d->id, sizeof(d->id), "%s",
-			    e->element[0]->str);
-			if (e->element[1]->type != REDIS_REPLY_ARRAY) {
-				/* Deleted while pending: only the ack is
-				 * left to do. */
-				deliver_ack(dv, d);
-				free(d);
-				continue;
-			}
-			d->chat = xstrdup(deliver_field(e->element[1], "chat"));
-			d->reply_to =
-			    xstrdup(deliver_field(e->element[1], "reply_to"));
-			d->mention =
-			    xstrdup(deliver_field(e->element[1], "mention"));
-			d->mention_name = xstrdup(
-			    deliver_field(e->element[1], "mention_name"));
-			d->key = xstrdup(deliver_field(e->element[1], "key"));
-			d->params =
-			    xstrdup(deliver_field(e->element[1], "params"));
-			if (*d->key != '\0')
-				render_reply(dv->bd->cfg.lang == CONFIG_LANG_EN
-						 ? CATALOG_EN
-						 : CATALOG_ZH,
-				    d->key, d->params, text, sizeof(text));
-			else
-				snprintf(text, sizeof(text), "%s",
-				    deliver_field(e->element[1], "text"));
-			d->text = xstrdup(text);
-			if (*d->chat == '\0' || *d->text == '\0') {
-				LOG(LL_WARN, "outbox", KS("entry", d->id),
-				    KS("outcome", "dead_letter"),
-				    KS("err", "malformed"));
-				deliver_dead_letter(dv, d, "malformed");
-				dlv_free(d);
-				continue;
-			}
-			TAILQ_INSERT_TAIL(&ln->q[urgent ? 0 : 1], d, entry);
-			dv->queued++;
-			n++;
-		}
+		for (j = 0; j < s->element[1]->elements; j++)
+			n += (size_t)deliver_take_entry(dv, ln, prio,
+			    s->element[1]->element[j]);
 	}
 	return (n);
 }
@@ -583,26 +963,29 @@ deliver_take(struct deliver *dv, const redisReply *r)
 static void
 deliver_read_again_cb(evutil_socket_t fd, short what, void *arg)
 {
+	struct reader *rd = arg;
+
 	(void)fd;
 	(void)what;
-	deliver_pump(arg);
+	deliver_read(rd);
 }
 
 static void
 deliver_read_done(void *arg, enum store_status st, const redisReply *r)
 {
-	struct deliver *dv = arg;
+	struct reader *rd = arg;
+	struct deliver *dv = rd->dv;
 	struct timeval tv = { 0, 500000 };
 	size_t n = 0;
 
-	dv->reading = 0;
+	rd->reading = 0;
 	if (st == STORE_OK) {
 		if (r->type == REDIS_REPLY_ARRAY)
-			n = deliver_take(dv, r);
-		if (!dv->recovered) {
+			n = deliver_take_streams(dv, r);
+		if (!rd->recovered) {
 			/* Our own pending entries are back in hand; from now
 			 * on only new ones. */
-			dv->recovered = 1;
+			rd->recovered = 1;
 			if (n > 0)
 				LOG(LL_INFO, "outbox", KI("n", n),
 				    KS("outcome", "recovered"));
@@ -614,7 +997,7 @@ deliver_read_done(void *arg, enum store_status st, const redisReply *r)
 		return;
 	} else if (st != STORE_TIMEOUT) {
 		if (!dv->stopped)
-			evtimer_add(dv->read_again, &tv);
+			evtimer_add(rd->again, &tv);
 		return;
 	}
 	deliver_pump(dv);
@@ -622,38 +1005,160 @@ deliver_read_done(void *arg, enum store_status st, const redisReply *r)
 }
 
 static void
-deliver_read(struct deliver *dv)
+deliver_read(struct reader *rd)
 {
-	const char **av;
+	struct deliver *dv = rd->dv;
+	const char **av, **ids;
 	char block[16];
-	size_t i, ac = 0, n = 2 * dv->nlanes;
+	size_t i, ac = 0, ns = 0;
+	int p;
 
-	if (dv->nlanes == 0 || !store_redis_up(dv->bd->qstore))
+	if (dv->stopped || rd->reading || dv->nlanes == 0 ||
+	    !store_redis_up((rd->high ? dv->bd->qstore : dv->bd->qstore_n)))
 		return;
-	av = xcalloc(8 + 2 * n, sizeof(*av));
+	av = xcalloc(8 + 4 * dv->nlanes * PRIO_COUNT, sizeof(*av));
+	ids = xcalloc(2 * dv->nlanes * PRIO_COUNT, sizeof(*ids));
 	av[ac++] = "XREADGROUP";
 	av[ac++] = "GROUP";
 	av[ac++] = DELIVER_GROUP;
 	av[ac++] = dv->bd->consumer;
 	av[ac++] = "COUNT";
 	av[ac++] = DELIVER_READ_COUNT;
-	if (dv->recovered) {
+	if (rd->recovered) {
 		snprintf(block, sizeof(block), "%d", DELIVER_BLOCK_MS);
 		av[ac++] = "BLOCK";
 		av[ac++] = block;
 	}
 	av[ac++] = "STREAMS";
-	for (i = 0; i < dv->nlanes; i++)
-		av[ac++] = dv->lanes[i].ident->stream_u;
-	for (i = 0; i < dv->nlanes; i++)
-		av[ac++] = dv->lanes[i].ident->stream_n;
-	for (i = 0; i < n; i++)
-		av[ac++] = dv->recovered ? ">" : "0";
-	if (store_redis_cmd(dv->bd->qstore, deliver_read_done, dv,
-		DELIVER_BLOCK_MS, (int)ac, av, NULL) == 0)
-		dv->reading = 1;
+	for (i = 0; i < dv->nlanes; i++) {
+		struct lane *ln = &dv->lanes[i];
+
+		for (p = 0; p < PRIO_COUNT; p++) {
+			if ((p == PRIO_N) == rd->high)
+				continue;
+			/* Full: read nothing more for this stream now. */
+			if (rd->recovered &&
+			    ln->nq[p] >= (p == PRIO_N ? ln->normal_cap
+						      : DELIVER_HIGH_MAX))
+				continue;
+			av[ac++] = ln->streams[p];
+			ids[ns++] = rd->recovered ? ">" : "0";
+		}
+	}
+	if (ns > 0) {
+		for (i = 0; i < ns; i++)
+			av[ac++] = ids[i];
+		if (store_redis_cmd((rd->high ? dv->bd->qstore
+					      : dv->bd->qstore_n),
+			deliver_read_done, rd,
+			rd->recovered ? DELIVER_BLOCK_MS : 0, (int)ac, av,
+			NULL) == 0)
+			rd->reading = 1;
+	}
+	free(ids);
 	free(av);
 }
+
+/* ---- keeping entries ours, and reclaiming a dead daemon's ---- */
+
+struct claim_ctx {
+	struct lane *lane;
+	int prio;
+};
+
+static void
+deliver_autoclaim_done(void *arg, enum store_status st, const redisReply *r)
+{
+	struct claim_ctx *cc = arg;
+	struct deliver *dv = cc->lane->dv;
+	size_t j, n = 0;
+
+	if (st == STORE_OK && r->type == REDIS_REPLY_ARRAY &&
+	    r->elements >= 2 && r->element[1]->type == REDIS_REPLY_ARRAY &&
+	    !dv->stopped) {
+		for (j = 0; j < r->element[1]->elements; j++)
+			n += (size_t)deliver_take_entry(dv, cc->lane, cc->prio,
+			    r->element[1]->element[j]);
+		if (n > 0) {
+			LOG(LL_INFO, "outbox",
+			    KS("adapter", cc->lane->ident->acfg->name),
+			    KS("stream", cc->lane->streams[cc->prio]),
+			    KI("n", n), KS("outcome", "reclaimed"));
+			deliver_pump(dv);
+		}
+	}
+	free(cc);
+}
+
+/* Every few seconds: touch entries held long, reclaim abandoned ones. */
+static void
+deliver_maint_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct deliver *dv = arg;
+	struct timeval tv = { DELIVER_RECLAIM_MS / 1000, 0 };
+	uint64_t now = botd_mono_ms();
+	const char **av;
+	size_t i, h, ac, cap = 64;
+	int p;
+
+	(void)fd;
+	(void)what;
+	if (dv->stopped)
+		return;
+	evtimer_add(dv->maint, &tv);
+	if (!store_redis_up(dv->bd->store) || !dv->groups_ready)
+		return;
+	av = xcalloc(cap + 8, sizeof(*av));
+	for (i = 0; i < dv->nlanes; i++)
+		for (p = 0; p < PRIO_COUNT; p++) {
+			struct lane *ln = &dv->lanes[i];
+			struct claim_ctx *cc;
+			const char *xa[] = { "XAUTOCLAIM", ln->streams[p],
+				DELIVER_GROUP, dv->bd->consumer,
+				DELIVER_RECLAIM_IDLE, "0-0", "COUNT", "256" };
+
+			/* XCLAIM ... JUSTID resets the idle time of what we
+			 * hold, so no other daemon takes it. */
+			ac = 0;
+			av[ac++] = "XCLAIM";
+			av[ac++] = ln->streams[p];
+			av[ac++] = DELIVER_GROUP;
+			av[ac++] = dv->bd->consumer;
+			av[ac++] = "0";
+			for (h = 0; h < DELIVER_HASH; h++) {
+				struct dlv *d;
+
+				for (d = dv->held[h]; d != NULL; d = d->hnext) {
+					if (d->lane != ln || d->prio != p ||
+					    now - d->held_since <
+						DELIVER_TOUCH_MS)
+						continue;
+					if (ac - 5 == cap) {
+						cap *= 2;
+						av = xreallocarray(av, cap + 8,
+						    sizeof(*av));
+					}
+					av[ac++] = d->id;
+				}
+			}
+			if (ac > 5) {
+				av[ac++] = "JUSTID";
+				store_redis_cmd(dv->bd->store,
+				    deliver_store_ignore, dv, 0, (int)ac, av,
+				    NULL);
+			}
+			cc = xcalloc(1, sizeof(*cc));
+			cc->lane = ln;
+			cc->prio = p;
+			if (store_redis_cmd(dv->bd->store,
+				deliver_autoclaim_done, cc, 0, 8, xa,
+				NULL) == -1)
+				free(cc);
+		}
+	free(av);
+}
+
+/* ---- set-up ---- */
 
 static void
 deliver_group_done(void *arg, enum store_status st, const redisReply *r)
@@ -692,15 +1197,14 @@ deliver_store_up(struct deliver *dv)
 	/* Commands on one connection finish in order: the last one's
 	 * completion means every group exists. */
 	for (i = 0; i < dv->nlanes; i++)
-		for (p = 0; p < 2; p++) {
+		for (p = 0; p < PRIO_COUNT; p++) {
 			av[0] = "XGROUP";
 			av[1] = "CREATE";
-			av[2] = p == 0 ? dv->lanes[i].ident->stream_u
-				       : dv->lanes[i].ident->stream_n;
+			av[2] = dv->lanes[i].streams[p];
 			av[3] = DELIVER_GROUP;
 			av[4] = "0";
 			av[5] = "MKSTREAM";
-			last = i + 1 == dv->nlanes && p == 1;
+			last = i + 1 == dv->nlanes && p == PRIO_COUNT - 1;
 			store_redis_cmd(dv->bd->store,
 			    last ? deliver_groups_last : deliver_group_done, dv,
 			    0, 6, av, NULL);
@@ -711,44 +1215,83 @@ struct deliver *
 deliver_new(struct botd *bd)
 {
 	struct deliver *dv;
+	struct timeval tv = { DELIVER_RECLAIM_MS / 1000, 0 };
 	size_t i;
+	int p;
 
 	dv = xcalloc(1, sizeof(*dv));
 	dv->bd = bd;
 	dv->jitter = (uint64_t)botd_now_ms() ^ (uint64_t)getpid() << 32;
+	dv->dead_stream = xasprintf("%sdead", bd->cfg.redis_prefix);
 	dv->nlanes = bd->nidents;
 	dv->lanes =
 	    xcalloc(dv->nlanes == 0 ? 1 : dv->nlanes, sizeof(*dv->lanes));
 	for (i = 0; i < dv->nlanes; i++) {
 		struct lane *ln = &dv->lanes[i];
-		const struct rate_cfg *rate = &bd->idents[i].account->rate;
+		struct bot_ident *id = &bd->idents[i];
+		const struct rate_cfg *rate = &id->account->rate;
+		double per_s;
 
 		ln->dv = dv;
-		ln->ident = &bd->idents[i];
-		TAILQ_INIT(&ln->q[0]);
-		TAILQ_INIT(&ln->q[1]);
-		ratelimit_init(&ln->rl);
-		ln->period_ms = ratelimit_period_ms(rate->per_second);
+		ln->ident = id;
+		for (p = 0; p < PRIO_COUNT; p++) {
+			TAILQ_INIT(&ln->q[p]);
+			ln->streams[p] = xasprintf("%sq:%s:%s:%c",
+			    bd->cfg.redis_prefix, id->acfg->name,
+			    id->robot                    ? "~robot"
+			    : *id->account->name != '\0' ? id->account->name
+							 : "_",
+			    prio_suffix[p]);
+		}
+		/* A robot lane has no account: every chat is its own
+		 * sending identity with the per-chat limit. */
+		ln->period_ms =
+		    id->robot ? 0 : ratelimit_period_ms(rate->per_second);
 		ln->burst = rate->burst;
+		ln->chat_period_ms =
+		    rate->per_chat_per_minute > 0
+			? ratelimit_period_ms(rate->per_chat_per_minute / 60.0)
+			: 0;
+		ln->chat_burst = 1;
+		per_s = id->robot ? 1000 : rate->per_second;
+		ln->normal_cap = (unsigned int)(per_s * DELIVER_NORMAL_SECS);
+		if (ln->normal_cap < DELIVER_NORMAL_MIN)
+			ln->normal_cap = DELIVER_NORMAL_MIN;
+		ln->batch = xcalloc(DELIVER_BATCH, sizeof(*ln->batch));
+	}
+	for (i = 0; i < 2; i++) {
+		dv->readers[i].dv = dv;
+		dv->readers[i].high = i == 0;
+		dv->readers[i].again = evtimer_new(bd->base,
+		    deliver_read_again_cb, &dv->readers[i]);
+		if (dv->readers[i].again == NULL)
+			abort();
 	}
 	dv->wake = evtimer_new(bd->base, deliver_wake_cb, dv);
-	dv->read_again = evtimer_new(bd->base, deliver_read_again_cb, dv);
-	if (dv->wake == NULL || dv->read_again == NULL)
+	dv->ack_timer = evtimer_new(bd->base, deliver_ack_timer_cb, dv);
+	dv->maint = evtimer_new(bd->base, deliver_maint_cb, dv);
+	if (dv->wake == NULL || dv->ack_timer == NULL || dv->maint == NULL)
 		abort();
+	evtimer_add(dv->maint, &tv);
 	return (dv);
 }
 
 void
 deliver_stop(struct deliver *dv)
 {
+	size_t i;
+
 	dv->stopped = 1;
-	evtimer_del(dv->read_again);
+	for (i = 0; i < 2; i++)
+		evtimer_del(dv->readers[i].again);
+	evtimer_del(dv->maint);
+	deliver_ack_flush(dv);
 }
 
 unsigned int
 deliver_inflight(const struct deliver *dv)
 {
-	return (dv->inflight);
+	return (dv->inflight + (unsigned int)dv->ack_calls);
 }
 
 unsigned int
@@ -766,14 +1309,25 @@ deliver_free(struct deliver *dv)
 
 	if (dv == NULL)
 		return;
-	for (i = 0; i < dv->nlanes; i++)
-		for (p = 0; p < 2; p++)
+	for (i = 0; i < dv->nlanes; i++) {
+		for (p = 0; p < PRIO_COUNT; p++) {
 			while ((d = TAILQ_FIRST(&dv->lanes[i].q[p])) != NULL) {
 				TAILQ_REMOVE(&dv->lanes[i].q[p], d, entry);
 				dlv_free(d);
 			}
+			free(dv->lanes[i].streams[p]);
+		}
+		free(dv->lanes[i].batch);
+	}
+	for (i = 0; i < dv->nacks; i++)
+		free(dv->acks[i]);
+	free(dv->acks);
+	for (i = 0; i < 2; i++)
+		event_free(dv->readers[i].again);
 	event_free(dv->wake);
-	event_free(dv->read_again);
+	event_free(dv->ack_timer);
+	event_free(dv->maint);
+	free(dv->dead_stream);
 	free(dv->lanes);
 	free(dv);
 }

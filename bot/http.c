@@ -14,13 +14,16 @@
 #include <event2/keyvalq_struct.h>
 #include <event2/util.h>
 
+#include "bot/api.h"
+#include "bot/bcast.h"
 #include "bot/http.h"
 #include "bot/inbound.h"
 #include "bot/log.h"
 #include "bot/store_redis.h"
 #include "core/xmem.h"
 
-#define HTTP_HDR_MAX 64 /* headers passed to an adapter */
+#define HTTP_HDR_MAX      64                 /* headers passed to an adapter */
+#define HTTP_API_BODY_MAX ((size_t)64 << 20) /* an import file */
 
 struct http_server {
 	struct botd *bd;
@@ -34,6 +37,8 @@ struct http_server {
 struct webhook_ctx {
 	struct botd *bd;
 	struct http_server *hs;
+	char account[64];
+	char msg_id[CHAT_ID_MAX];
 	struct evhttp_request *req; /* NULL once the client has gone */
 	struct evhttp_connection *conn;
 	char req_id[17];
@@ -135,6 +140,23 @@ webhook_log(struct webhook_ctx *ctx, int status, const char *cmd,
 	    KS("err", err != NULL && *err != '\0' ? err : NULL));
 }
 
+/* A /broadcast was created: plan it, answer the sender, fan out. */
+static void
+webhook_broadcast(struct webhook_ctx *ctx, const struct inbound_result *res)
+{
+	struct bcast_origin_chat oc;
+
+	if (res->st != STORE_OK || strcmp(res->outcome, "broadcast") != 0)
+		return;
+	oc.adapter = ctx->adapter;
+	oc.account = ctx->account;
+	oc.chat = ctx->chat;
+	oc.user = ctx->user;
+	oc.msg_id = ctx->msg_id;
+	bcast_created(ctx->bd, res->bc_id, res->bc_total, res->bc_idents,
+	    res->bc_urgent, &oc);
+}
+
 static void
 webhook_done(void *arg, const struct inbound_result *res)
 {
@@ -142,6 +164,7 @@ webhook_done(void *arg, const struct inbound_result *res)
 	struct botd *bd = ctx->hs->bd;
 	int status = res->st == STORE_OK ? 200 : 503;
 
+	webhook_broadcast(ctx, res);
 	ctx->hs->inflight--;
 	if (res->st == STORE_OK && strcmp(res->status, "dup") == 0)
 		bd->metrics.webhook_dups++;
@@ -205,6 +228,14 @@ webhook_handle(struct http_server *hs, struct evhttp_request *req,
 	}
 	hdr[nh] = NULL;
 	len = evbuffer_get_length(body);
+	/* evhttp's own cap is higher when the admin API takes imports. */
+	if (len > bd->cfg.max_body) {
+		http_count(bd, 413);
+		webhook_log(ctx, 413, "", "", "rejected", "too_large");
+		http_reply_text(req, 413, "body too large\n");
+		free(ctx);
+		return;
+	}
 	memset(&wh, 0, sizeof(wh));
 	wh.method =
 	    evhttp_request_get_command(req) == EVHTTP_REQ_GET ? "GET" : "POST";
@@ -259,6 +290,8 @@ webhook_handle(struct http_server *hs, struct evhttp_request *req,
 	}
 	snprintf(ctx->chat, sizeof(ctx->chat), "%s", ev->chat);
 	snprintf(ctx->user, sizeof(ctx->user), "%s", ev->from.id);
+	snprintf(ctx->account, sizeof(ctx->account), "%s", id->account->name);
+	snprintf(ctx->msg_id, sizeof(ctx->msg_id), "%s", ev->msg_id);
 	if (bd->draining ||
 	    inbound_submit(bd, id->acfg->name, id->account->name, ev,
 		webhook_done, ctx) == -1) {
@@ -416,6 +449,10 @@ http_gencb(struct evhttp_request *req, void *arg)
 		http_webhook_route(hs, req, path + 9);
 		return;
 	}
+	if (strncmp(path, "/api/", 5) == 0) {
+		api_handle(hs->bd, req, path);
+		return;
+	}
 	if (strcmp(path, "/healthz") == 0 && cmd == EVHTTP_REQ_GET) {
 		http_healthz(hs, req);
 		return;
@@ -458,7 +495,7 @@ http_server_new(struct botd *bd, char *err, size_t errlen)
 		free(hs);
 		return (NULL);
 	}
-	evhttp_set_max_body_size(hs->http, (ev_ssize_t)bd->cfg.max_body);
+	http_server_reconfigure(hs);
 	evhttp_set_max_headers_size(hs->http, 64 * 1024);
 	evhttp_set_timeout(hs->http, 30);
 	evhttp_set_allowed_methods(hs->http,
@@ -506,10 +543,15 @@ http_server_inflight(const struct http_server *hs)
 	return (hs->inflight);
 }
 
+/* Webhooks are capped at max_body in the route; imports need more. */
 void
 http_server_reconfigure(struct http_server *hs)
 {
-	evhttp_set_max_body_size(hs->http, (ev_ssize_t)hs->bd->cfg.max_body);
+	size_t cap = hs->bd->cfg.max_body;
+
+	if (hs->bd->cfg.admin_token != NULL && cap < HTTP_API_BODY_MAX)
+		cap = HTTP_API_BODY_MAX;
+	evhttp_set_max_body_size(hs->http, (ev_ssize_t)cap);
 }
 
 void
@@ -528,6 +570,7 @@ console_done(void *arg, const struct inbound_result *res)
 	struct webhook_ctx *ctx = arg;
 	struct botd *bd = ctx->bd;
 
+	webhook_broadcast(ctx, res);
 	webhook_log(ctx, res->st == STORE_OK ? 200 : 503, res->cmd,
 	    res->activity, res->st == STORE_OK ? res->outcome : "unavailable",
 	    res->st == STORE_OK ? "" : "redis");
@@ -570,6 +613,7 @@ http_console_line(struct botd *bd, const char *adapter, const char *line,
 	snprintf(ctx->adapter, sizeof(ctx->adapter), "%s", adapter);
 	snprintf(ctx->chat, sizeof(ctx->chat), "%s", ev->chat);
 	snprintf(ctx->user, sizeof(ctx->user), "%s", ev->from.id);
+	snprintf(ctx->msg_id, sizeof(ctx->msg_id), "%s", ev->msg_id);
 	if (inbound_submit(bd, adapter, "", ev, console_done, ctx) == -1) {
 		LOG(LL_WARN, "webhook", KS("adapter", adapter),
 		    KS("outcome", "unavailable"), KS("err", "redis_down"));

@@ -22,7 +22,24 @@ struct inbound_op {
 	inbound_done_fn *done;
 	void *arg;
 	char op[CMD_NAME_MAX];
+	int urgent;
 };
+
+/* An array element as a string or integer. */
+static const char *
+inbound_elem(const redisReply *r, size_t i, char *buf, size_t len)
+{
+	if (i >= r->elements)
+		return ("");
+	if (r->element[i]->type == REDIS_REPLY_STRING ||
+	    r->element[i]->type == REDIS_REPLY_STATUS)
+		return (r->element[i]->str);
+	if (r->element[i]->type == REDIS_REPLY_INTEGER) {
+		snprintf(buf, len, "%lld", r->element[i]->integer);
+		return (buf);
+	}
+	return ("");
+}
 
 static void inbound_reply(void *, enum store_status, const redisReply *);
 
@@ -76,20 +93,25 @@ inbound_reply(void *arg, enum store_status st, const redisReply *r)
 {
 	struct inbound_op *op = arg;
 	struct inbound_result res;
+	char b1[32], b2[32], b3[32], b4[32];
 
 	memset(&res, 0, sizeof(res));
 	res.st = st;
 	res.cmd = op->op;
-	res.status = res.outcome = res.activity = "";
+	res.status = res.outcome = res.activity = res.bc_idents = "";
+	res.bc_urgent = op->urgent;
 	if (st == STORE_OK && r->type == REDIS_REPLY_ARRAY &&
 	    r->elements >= 1 && r->element[0]->type == REDIS_REPLY_STRING) {
 		res.status = r->element[0]->str;
-		if (r->elements >= 2 &&
-		    r->element[1]->type == REDIS_REPLY_STRING)
-			res.outcome = r->element[1]->str;
-		if (r->elements >= 3 &&
-		    r->element[2]->type == REDIS_REPLY_STRING)
-			res.activity = r->element[2]->str;
+		res.outcome = inbound_elem(r, 1, b1, sizeof(b1));
+		res.activity = inbound_elem(r, 2, b2, sizeof(b2));
+		if (strcmp(res.outcome, "broadcast") == 0 && r->elements >= 5) {
+			res.bc_id = strtoll(res.activity, NULL, 10);
+			res.bc_total =
+			    strtoull(inbound_elem(r, 3, b3, sizeof(b3)), NULL,
+				10);
+			res.bc_idents = inbound_elem(r, 4, b4, sizeof(b4));
+		}
 	} else if (st == STORE_OK) {
 		res.st = STORE_ERR;
 	}
@@ -101,8 +123,53 @@ inbound_reply(void *arg, enum store_status st, const redisReply *r)
 				     ? r->str
 				     : "unexpected reply"));
 	}
-	op->done(op->arg, &res);
+	if (op->done != NULL)
+		op->done(op->arg, &res);
 	free(op);
+}
+
+int
+inbound_say(struct botd *bd, const char *adapter, const char *account,
+    const char *chat, const char *user, const char *msg_id, const char *key,
+    const char *params, inbound_done_fn *done, void *arg)
+{
+	const char *av[20];
+	char now_ms[32];
+	struct inbound_op *op;
+	int ac = 0;
+
+	snprintf(now_ms, sizeof(now_ms), "%lld", (long long)botd_now_ms());
+	av[ac++] = bd->cfg.redis_prefix;
+	av[ac++] = now_ms;
+	av[ac++] = bd->cfgstr;
+	av[ac++] = bd->ladder;
+	av[ac++] = adapter;
+	av[ac++] = account;
+	av[ac++] = ""; /* no dedup */
+	av[ac++] = chat;
+	av[ac++] = user;
+	av[ac++] = "";
+	av[ac++] = "";
+	av[ac++] = msg_id;
+	av[ac++] = "0";
+	av[ac++] = "say";
+	av[ac++] = "";
+	av[ac++] = "";
+	av[ac++] = "";
+	av[ac++] = "";
+	av[ac++] = key;
+	av[ac++] = params;
+	op = xcalloc(1, sizeof(*op));
+	op->bd = bd;
+	op->done = done;
+	op->arg = arg;
+	snprintf(op->op, sizeof(op->op), "say");
+	if (store_redis_eval(bd->store, SCRIPT_TOWERBOT, inbound_reply, op, ac,
+		av, NULL) == -1) {
+		free(op);
+		return (-1);
+	}
+	return (0);
 }
 
 int
@@ -244,6 +311,18 @@ inbound_submit(struct botd *bd, const char *adapter, const char *account,
 		case CMD_BROADCAST:
 			av[ac++] = cmd->urgent ? "urgent" : "normal";
 			av[ac++] = cmd->text;
+			av[ac++] = cmd->level;
+			av[ac++] = cmd->tag;
+			av[ac++] = cmd->purpose;
+			av[ac++] = bd->identities;
+			snprintf(num[n], sizeof(num[n]), "%llu",
+			    (unsigned long long)(cmd->urgent
+						     ? bd->cfg.delivery
+							   .escalate_urgent_s
+						     : bd->cfg.delivery
+							   .escalate_normal_s) *
+				1000ULL);
+			av[ac++] = num[n++];
 			break;
 		default:
 			break;
@@ -254,6 +333,7 @@ inbound_submit(struct botd *bd, const char *adapter, const char *account,
 	op->bd = bd;
 	op->done = done;
 	op->arg = arg;
+	op->urgent = is_cmd && cmd->id == CMD_BROADCAST && cmd->urgent;
 	snprintf(op->op, sizeof(op->op), "%s", av[13]);
 	rc = store_redis_eval(bd->store, SCRIPT_TOWERBOT, inbound_reply, op, ac,
 	    av, NULL);

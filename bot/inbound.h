@@ -19,6 +19,11 @@ struct inbound_result {
 	const char *outcome;  /* the script's outcome token, or "" */
 	const char *activity; /* activity id, or "" */
 	const char *cmd;      /* op name: "signup", "msg", ... */
+	/* outcome "broadcast" (bot/scripts/README.md): created, not sent */
+	long long bc_id;
+	unsigned long long bc_total;
+	const char *bc_idents; /* "adapter/ident=n,..." */
+	int bc_urgent;
 };
 
 /* Completion, exactly once, from the loop; res is borrowed. */
@@ -31,4 +36,12 @@ typedef void inbound_done_fn(void *arg, const struct inbound_result *res);
 int inbound_submit(struct botd *, const char *adapter, const char *account,
     const struct chat_event *ev, inbound_done_fn *done, void *arg);
 
+/*
+ * Queue the reply key with params (a JSON object) to chat, as the answer
+ * to user's message msg_id, through towerbot.lua's "say" (no dedup).  0,
+ * or -1 when Redis is down.  done may be NULL.
+ */
+int inbound_say(struct botd *, const char *adapter, const char *account,
+    const char *chat, const char *user, const char *msg_id, const char *key,
+    const char *params, inbound_done_fn *done, void *arg);
 #endif /* BOT_INBOUND_H */

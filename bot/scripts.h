@@ -12,5 +12,7 @@
 
 extern const char script_towerbot[];
 extern const size_t script_towerbot_len;
+extern const char script_tower[];
+extern const size_t script_tower_len;
 
 #endif /* BOT_SCRIPTS_H */

@@ -281,6 +281,8 @@ store_redis_new(struct event_base *base, const char *url, const char *name,
 	sr->state_arg = state_arg;
 	sr->scripts[SCRIPT_TOWERBOT].src = script_towerbot;
 	sr->scripts[SCRIPT_TOWERBOT].len = &script_towerbot_len;
+	sr->scripts[SCRIPT_TOWER].src = script_tower;
+	sr->scripts[SCRIPT_TOWER].len = &script_tower_len;
 	for (i = 0; i < SCRIPT_COUNT; i++) {
 		const void *part = sr->scripts[i].src;
 		size_t len = *sr->scripts[i].len;

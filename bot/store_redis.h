@@ -67,6 +67,7 @@ int store_redis_cmd(struct store_redis *, store_done_fn *done, void *arg,
  */
 enum store_script {
 	SCRIPT_TOWERBOT = 0,
+	SCRIPT_TOWER,
 	SCRIPT_COUNT,
 };
 int store_redis_eval(struct store_redis *, enum store_script, store_done_fn *,

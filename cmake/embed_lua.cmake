@@ -1,5 +1,6 @@
 # Turn each bot/scripts/NAME.lua into "const char script_NAME[]" in OUT.
 # Run by the build (add_custom_command), never by hand.
+string(REPLACE "|" ";" IN "${IN}")
 set(body "/* generated from bot/scripts by cmake/embed_lua.cmake */\n")
 string(APPEND body "#include <stddef.h>\n")
 foreach(f IN LISTS IN)

@@ -64,17 +64,21 @@ struct chat_event {
  * every pointer lives only for the format call.  NULL or "" means absent.
  */
 struct chat_msg {
-	const char *chat;         /* group id */
-	const char *text;         /* UTF-8, at most the adapter's text_max */
-	const char *reply_to;     /* platform message id to quote */
-	const char *thread;       /* topic/thread id */
-	const char *mention_id;   /* a user to @-mention at the start */
-	const char *mention_name; /* their display name */
-	const char *reply_url;    /* per-conversation endpoint, if any */
-	const char *robot;        /* per-chat robot credential from the
-				     tower import (WeCom key, DingTalk
-				     "token:secret"), or NULL */
-	int64_t now;              /* unix seconds, for signed URLs */
+	const char *chat;          /* group id */
+	const char *text;          /* UTF-8, at most the adapter's text_max */
+	const char *reply_to;      /* platform message id to quote */
+	const char *thread;        /* topic/thread id */
+	const char *mention_id;    /* a user to @-mention at the start */
+	const char *mention_name;  /* their display name */
+	const char *reply_url;     /* per-conversation endpoint, if any */
+	int64_t reply_url_expires; /* unix seconds; 0 = unknown */
+	const char *delivery_id;   /* stable per queued message across retries,
+				      for platforms' idempotency keys; NULL =
+				      none */
+	const char *robot;         /* per-chat robot credential from the
+				      tower import (WeCom key, DingTalk
+				      "token:secret"), or NULL */
+	int64_t now;               /* unix seconds, for signed URLs */
 };
 
 #endif /* CORE_CHAT_H */

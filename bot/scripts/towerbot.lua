@@ -101,7 +101,7 @@ local function queue(q_adapter, q_chat, reply_to, mention, mention_name, key,
 	if qacc == '' then
 		qacc = '_'
 	end
-	redis.call('XADD', P .. 'q:' .. q_adapter .. ':' .. qacc .. ':u', '*',
+	redis.call('XADD', P .. 'q:' .. q_adapter .. ':' .. qacc .. ':r', '*',
 	    'adapter', q_adapter, 'account', acc, 'chat', q_chat,
 	    'reply_to', reply_to, 'mention', mention or '',
 	    'mention_name', mention_name or '', 'key', key,
@@ -216,18 +216,44 @@ end
 -- Communities, scopes and ranks (SPEC section 2)
 ---------------------------------------------------------------------------
 
-local community_cache
-local function community()
-	if not community_cache then
-		local node = redis.call('HGET', P .. 'chat:' .. adapter .. ':' ..
-		    chat, 'node')
-		if node and node ~= '' then
-			community_cache = node
-		else
-			community_cache = 'chat:' .. adapter .. ':' .. chat
-		end
+-- The chat's hash, read once per event (README "towerbot.lua,
+-- additions"): its node and the accounts that received its messages.
+local chat_key = P .. 'chat:' .. adapter .. ':' .. chat
+local chat_node, chat_accts
+
+local function chat_load()
+	if chat_accts == nil then
+		local v = redis.call('HMGET', chat_key, 'node', 'accts')
+		chat_node = v[1] or ''
+		chat_accts = v[2] or ''
 	end
-	return community_cache
+end
+
+-- Learn the account that received this event: at most one HSET, only when
+-- it is new (the empty account is the identity _).
+local function accts_learn()
+	chat_load()
+	local acc = account
+	if acc == '' then
+		acc = '_'
+	end
+	if not string.find(',' .. chat_accts .. ',', ',' .. acc .. ',', 1,
+	    true) then
+		if chat_accts == '' then
+			chat_accts = acc
+		else
+			chat_accts = chat_accts .. ',' .. acc
+		end
+		redis.call('HSET', chat_key, 'accts', chat_accts)
+	end
+end
+
+local function community()
+	chat_load()
+	if chat_node ~= '' then
+		return chat_node
+	end
+	return 'chat:' .. adapter .. ':' .. chat
 end
 
 -- The community and each ancestor: a/b/c -> a/b/c, a/b, a.  An unbound
@@ -1013,23 +1039,465 @@ H.bind = function()
 		reply('usage', { cmd = 'bind' })
 		return 'bad_args', ''
 	end
-	redis.call('HSET', P .. 'chat:' .. adapter .. ':' .. chat, 'node', path,
-	    'purpose', purpose)
+	-- Keep the tower and nodes in step with chat: (README "More keys").
+	chat_load()
+	local tail = '\t' .. adapter .. '\t' .. chat
+	if chat_node ~= '' and chat_node ~= path then
+		redis.call('ZREM', P .. 'tower', chat_node .. tail)
+	end
+	redis.call('HSET', chat_key, 'node', path, 'purpose', purpose)
+	redis.call('ZADD', P .. 'tower', 0, path .. tail)
+	chat_node = path
 	local parts = split(path, '/')
 	redis.call('HSETNX', P .. 'node:' .. path, 'name', parts[#parts])
+	redis.call('ZADD', P .. 'nodes', 0, path)
 	reply('bind_ok', { path = path, purpose = purpose })
 	return 'bound', ''
 end
 
--- Broadcast commands before the tower work lands (SPEC section 5).
-local function later()
-	reply('broadcast_later', {})
-	return 'later', ''
+-- BEGIN shared bc_create
+-- One broadcast over the tower (README "tower.lua", op bc_create): every
+-- chat bound to origin or below that passes the filters gets a level and
+-- a sending identity (sharded), written to bc:<id>:chats.  Kept
+-- byte-identical in towerbot.lua and tower.lua (a test compares them), so
+-- it uses no local of either file.  Returns { id, total, idents, levels },
+-- { 0, 0, '', '' } when no chat matched (nothing written), or
+-- { -1, 0, '', '' } for a bad argument.
+local function bc_create(P, now_ms, origin, adapter, chat, sender, prio,
+    text, flevel, ftag, fpurpose, idmap, esc)
+	local BAD = { -1, 0, '', '' }
+	if (prio ~= 'urgent' and prio ~= 'normal') or text == '' or
+	    origin == '' then
+		return BAD
+	end
+	if fpurpose ~= '' and fpurpose ~= 'members' and
+	    fpurpose ~= 'council' then
+		return BAD
+	end
+	-- Level filter: '' (every level), 'n' or 'n-m'.
+	local lmin, lmax = 0, math.huge
+	if flevel ~= '' then
+		local lo, hi = string.match(flevel, '^(%d+)%-(%d+)$')
+		if not lo then
+			lo = string.match(flevel, '^(%d+)$')
+			hi = lo
+		end
+		if not lo or #lo > 6 or #hi > 6 then
+			return BAD
+		end
+		lmin, lmax = tonumber(lo), tonumber(hi)
+	end
+	-- Escalate after: '' = the SPEC default of the priority, 0 = never.
+	local esc_ms
+	if esc == '' then
+		esc_ms = (prio == 'urgent') and 900000 or 3600000
+	elseif string.match(esc, '^%d+$') and #esc <= 15 then
+		esc_ms = tonumber(esc)
+	else
+		return BAD
+	end
+	-- Identities map: adapter=acct1,acct2;adapter2=~robot,a ('' = _).
+	local map = {}
+	for part in string.gmatch(idmap, '[^;]+') do
+		local a, list = string.match(part, '^([^=]+)=(.*)$')
+		if a then
+			local m = map[a] or { list = {}, set = {} }
+			for acc in string.gmatch(list .. ',', '([^,]*),') do
+				if acc == '' then
+					acc = '_'
+				end
+				if not m.set[acc] then
+					m.set[acc] = true
+					m.list[#m.list + 1] = acc
+				end
+			end
+			map[a] = m
+		end
+	end
+
+	local _, odepth = string.gsub(origin, '/', '')
+	local level_of, tag_of = {}, {}
+	local function has_tag(path)
+		local v = tag_of[path]
+		if v == nil then
+			local tags = redis.call('HGET', P .. 'node:' .. path,
+			    'tags') or ''
+			v = string.find(',' .. tags .. ',', ',' .. ftag .. ',',
+			    1, true) ~= nil
+			if not v and path ~= origin then
+				local parent = string.match(path, '^(.*)/[^/]*$')
+				v = parent ~= nil and has_tag(parent)
+			end
+			tag_of[path] = v
+		end
+		return v
+	end
+	-- The candidate with the fewest chats so far (ties: the first), from
+	-- the comma separated list (nil = the map's list); nil if none fits.
+	local count = {}
+	local function choose(a, m, list, robot)
+		local best, bestn
+		local function consider(acc)
+			if acc == '' then
+				acc = '_'
+			end
+			if not m.set[acc] or (acc == '~robot' and robot == '') then
+				return
+			end
+			local n = count[a .. ':' .. acc] or 0
+			if not bestn or n < bestn then
+				best, bestn = acc, n
+			end
+		end
+		if list then
+			for acc in string.gmatch(list .. ',', '([^,]*),') do
+				consider(acc)
+			end
+		else
+			for _, acc in ipairs(m.list) do
+				consider(acc)
+			end
+		end
+		return best
+	end
+
+	local tower = P .. 'tower'
+	local pairs_out, per_level = {}, {}
+	local total = 0
+	local ranges = { { '[' .. origin .. '\t', '[' .. origin .. '\t\255' },
+		{ '[' .. origin .. '/', '(' .. origin .. '0' } }
+	for _, r in ipairs(ranges) do
+		local members = redis.call('ZRANGEBYLEX', tower, r[1], r[2])
+		for _, mem in ipairs(members) do
+			local path, a, c = string.match(mem,
+			    '^([^\t]*)\t([^\t]*)\t(.*)$')
+			local lv = path and level_of[path]
+			if path and not lv then
+				local _, d = string.gsub(path, '/', '')
+				lv = d - odepth
+				level_of[path] = lv
+			end
+			if lv and lv >= lmin and lv <= lmax and
+			    (ftag == '' or has_tag(path)) then
+				local v = redis.call('HMGET', P .. 'chat:' .. a ..
+				    ':' .. c, 'purpose', 'ident', 'accts', 'robot')
+				local purpose = v[1] or ''
+				if purpose == '' then
+					purpose = 'members'
+				end
+				if fpurpose == '' or purpose == fpurpose then
+					local m = map[a]
+					local robot = v[4] or ''
+					local ident
+					if m then
+						if v[2] and v[2] ~= '' then
+							ident = choose(a, m, v[2], robot)
+						end
+						if not ident and v[3] and v[3] ~= '' then
+							ident = choose(a, m, v[3], robot)
+						end
+						if not ident then
+							ident = choose(a, m, nil, robot)
+						end
+					end
+					ident = ident or '~none'
+					local key = a .. ':' .. ident
+					count[key] = (count[key] or 0) + 1
+					per_level[lv] = (per_level[lv] or 0) + 1
+					total = total + 1
+					pairs_out[#pairs_out + 1] = a .. '\t' .. c
+					pairs_out[#pairs_out + 1] = lv .. '\t' .. ident
+				end
+			end
+		end
+	end
+	if total == 0 then
+		return { 0, 0, '', '' }
+	end
+
+	local id = redis.call('INCR', P .. 'seq:bc')
+	local bk = P .. 'bc:' .. id
+	for i = 1, #pairs_out, 1000 do
+		redis.call('HSET', bk .. ':chats',
+		    unpack(pairs_out, i, math.min(i + 999, #pairs_out)))
+	end
+	local levels, lvargs = {}, {}
+	for l, n in pairs(per_level) do
+		levels[#levels + 1] = l
+	end
+	table.sort(levels)
+	local lvout = {}
+	for i, l in ipairs(levels) do
+		lvargs[#lvargs + 1] = 't:' .. l
+		lvargs[#lvargs + 1] = per_level[l]
+		lvout[i] = l .. '=' .. per_level[l]
+	end
+	redis.call('HSET', bk .. ':lv', unpack(lvargs))
+	local idents = {}
+	for k in pairs(count) do
+		idents[#idents + 1] = k
+	end
+	table.sort(idents)
+	for i, k in ipairs(idents) do
+		idents[i] = k .. '=' .. count[k]
+	end
+	local esc_at = 0
+	if esc_ms > 0 then
+		esc_at = now_ms + esc_ms
+		redis.call('ZADD', P .. 'bc:escalate', esc_at, id)
+	end
+	redis.call('HSET', bk, 'origin', origin, 'adapter', adapter,
+	    'chat', chat, 'sender', sender, 'text', text, 'prio', prio,
+	    'created', now_ms, 'total', total, 'state', 'enqueuing',
+	    'cursor', '', 'escalate_ms', esc_ms, 'escalate_at', esc_at,
+	    'filters', 'level=' .. flevel .. ',tag=' .. ftag .. ',purpose=' ..
+	    fpurpose)
+	redis.call('SADD', P .. 'bc:enqueuing', id)
+	return { id, total, table.concat(idents, ','), table.concat(lvout, ',') }
 end
-H.ack = later
-H.report = later
-H.broadcast = later
-H.stars = later
+-- END shared bc_create
+
+-- The tower and broadcasts (SPEC section 5; README "towerbot.lua,
+-- additions").
+
+-- '/broadcast': origin = this chat's node; bot/ plans and answers with
+-- broadcast_ok (via say), so nothing is queued here unless nothing matched.
+H.broadcast = function(me)
+	chat_load()
+	if chat_node == '' then
+		reply('broadcast_unbound', {})
+		return 'unbound', ''
+	end
+	local r = bc_create(P, now_ms, chat_node, adapter, chat, me.pid, arg(1),
+	    arg(2), arg(3), arg(4), arg(5), arg(6), arg(7))
+	if r[1] == -1 then
+		reply('usage', { cmd = 'broadcast' })
+		return 'bad_args', ''
+	end
+	if r[1] == 0 then
+		reply('broadcast_none', {})
+		return { 'ok', 'none', '', 0, '', '' }
+	end
+	return { 'ok', 'broadcast', tostring(r[1]), r[2], r[3], r[4] }
+end
+
+-- '/ack' (also 收到): the chat and the person acknowledge a broadcast that
+-- targeted this chat.
+H.ack = function(me)
+	local id = string.gsub(arg(1), '^#', '')
+	if id == '' then
+		id = redis.call('HGET', chat_key, 'lastbc') or ''
+	end
+	local f = adapter .. '\t' .. chat
+	local bk = P .. 'bc:' .. id
+	local v
+	if toint(id) then
+		v = redis.call('HGET', bk .. ':chats', f)
+	end
+	local lvl = v and string.match(v, '^(%d+)\t')
+	if not lvl then
+		reply('ack_none', {})
+		return 'none', ''
+	end
+	local first = false
+	if redis.call('SADD', bk .. ':ackc', f) == 1 then
+		first = true
+		redis.call('HINCRBY', bk .. ':lv', 'ac:' .. lvl, 1)
+		local b = redis.call('HMGET', bk, 'created', 'escalate_ms')
+		local esc = num(b[2], 0)
+		if esc <= 0 or now_ms - num(b[1], now_ms) <= esc then
+			redis.call('HINCRBY', chat_key, 'bc_ack', 1)
+		end
+	end
+	if redis.call('SADD', bk .. ':ackm', me.pid) == 1 then
+		first = true
+		redis.call('HINCRBY', bk .. ':lv', 'am:' .. lvl, 1)
+	end
+	reply('ack_ok', { id = tonumber(id) })
+	if first then
+		return 'acked', ''
+	end
+	return 'already', ''
+end
+
+-- Reach time percentile of a sorted set of n members, in seconds with one
+-- decimal (nearest rank).
+local function reach_at(k, n, q)
+	local rank = math.ceil(q * n) - 1
+	if rank < 0 then
+		rank = 0
+	end
+	local v = redis.call('ZRANGE', k, rank, rank, 'WITHSCORES')
+	local ms = num(v[2], 0)
+	return math.floor(ms / 100 + 0.5) / 10
+end
+
+H.report = function()
+	local id = string.gsub(arg(1), '^#', '')
+	if id == '' then
+		-- The latest broadcast whose origin is within this community.
+		local c = community()
+		local top = num(redis.call('GET', P .. 'seq:bc'), 0)
+		for i = top, math.max(1, top - 999), -1 do
+			local o = redis.call('HGET', P .. 'bc:' .. i, 'origin')
+			if o and within(o, c) then
+				id = tostring(i)
+				break
+			end
+		end
+	end
+	local bk = P .. 'bc:' .. id
+	local b
+	if toint(id) then
+		b = redis.call('HMGET', bk, 'text', 'created')
+	end
+	if not b or not b[2] then
+		reply('report_none', {})
+		return 'none', ''
+	end
+	local lv = redis.call('HGETALL', bk .. ':lv')
+	local h, levels = {}, {}
+	for i = 1, #lv, 2 do
+		h[lv[i]] = tonumber(lv[i + 1]) or 0
+		local l = string.match(lv[i], '^t:(%d+)$')
+		if l then
+			levels[#levels + 1] = tonumber(l)
+		end
+	end
+	table.sort(levels)
+	local items = {}
+	for _, l in ipairs(levels) do
+		local t, d, f = h['t:' .. l] or 0, h['d:' .. l] or 0,
+		    h['f:' .. l] or 0
+		local rk = bk .. ':reach:' .. l
+		local n = redis.call('ZCARD', rk)
+		local p50, p95, mx = 0, 0, 0
+		if n > 0 then
+			p50 = reach_at(rk, n, 0.5)
+			p95 = reach_at(rk, n, 0.95)
+			mx = reach_at(rk, n, 1)
+		end
+		items[#items + 1] = { level = l, targeted = t, delivered = d,
+			failed = f, pending = math.max(t - d - f, 0), p50 = p50,
+			p95 = p95, max = mx, ack_chats = h['ac:' .. l] or 0,
+			ack_members = h['am:' .. l] or 0 }
+	end
+	local text = b[1] or ''
+	-- The first 40 characters (UTF-8), not bytes.
+	local cut = 0
+	local chars = 0
+	for p in string.gmatch(text, '()[^\128-\191]') do
+		chars = chars + 1
+		if chars > 40 then
+			cut = p - 1
+			break
+		end
+	end
+	if cut > 0 then
+		text = string.sub(text, 1, cut)
+	end
+	reply('report', { id = tonumber(id), text = text,
+		created_at = math.floor(num(b[2], 0) / 1000), items = items })
+	return 'report', ''
+end
+
+-- '/stars': every liaison on this node or below, rated on how their chats
+-- acknowledged the broadcasts they received.
+H.stars = function()
+	local c = community()
+	if string.sub(c, 1, 5) == 'chat:' then
+		reply('stars_none', {})
+		return 'none', ''
+	end
+	local nodes = {}
+	if redis.call('ZSCORE', P .. 'nodes', c) or
+	    redis.call('EXISTS', P .. 'role:' .. c) == 1 then
+		nodes[1] = c
+	end
+	for _, n in ipairs(redis.call('ZRANGEBYLEX', P .. 'nodes',
+	    '[' .. c .. '/', '(' .. c .. '0')) do
+		nodes[#nodes + 1] = n
+	end
+	local people, order = {}, {}
+	for _, n in ipairs(nodes) do
+		local all = redis.call('HGETALL', P .. 'role:' .. n)
+		for i = 1, #all, 2 do
+			if all[i + 1] == 'liaison' then
+				local pid = all[i]
+				if not people[pid] then
+					people[pid] = { nodes = {} }
+					order[#order + 1] = pid
+				end
+				local ns = people[pid].nodes
+				ns[#ns + 1] = n
+			end
+		end
+	end
+	if #order == 0 then
+		reply('stars_none', {})
+		return 'none', ''
+	end
+	local items = {}
+	for _, pid in ipairs(order) do
+		local seen = {}
+		local acked, delivered = 0, 0
+		for _, n in ipairs(people[pid].nodes) do
+			for _, r in ipairs({ { '[' .. n .. '\t', '[' .. n .. '\t\255' },
+			    { '[' .. n .. '/', '(' .. n .. '0' } }) do
+				for _, mem in ipairs(redis.call('ZRANGEBYLEX',
+				    P .. 'tower', r[1], r[2])) do
+					if not seen[mem] then
+						seen[mem] = true
+						local a, ch = string.match(mem,
+						    '^[^\t]*\t([^\t]*)\t(.*)$')
+						local v = redis.call('HMGET', P .. 'chat:' ..
+						    a .. ':' .. ch, 'bc_n', 'bc_ack')
+						delivered = delivered + num(v[1], 0)
+						acked = acked + num(v[2], 0)
+					end
+				end
+			end
+		end
+		local stars = 0
+		if delivered > 0 then
+			local q = acked / delivered
+			if q >= 0.9 then
+				stars = 5
+			elseif q >= 0.75 then
+				stars = 4
+			elseif q >= 0.5 then
+				stars = 3
+			elseif q >= 0.25 then
+				stars = 2
+			else
+				stars = 1
+			end
+		end
+		local name = redis.call('HGET', P .. 'p:' .. pid, 'realname') or ''
+		if name == '' then
+			local mv = redis.call('HMGET', P .. 'mid:' .. pid, 'adapter',
+			    'user')
+			if mv[1] and mv[2] then
+				name = redis.call('HGET', mkey(mv[1], mv[2]), 'name') or
+				    ''
+			end
+		end
+		if name == '' then
+			name = '#' .. pid
+		end
+		items[#items + 1] = { name = name,
+			node = table.concat(people[pid].nodes, ','), stars = stars,
+			acked = acked, delivered = delivered }
+	end
+	table.sort(items, function(x, y)
+		if x.node ~= y.node then
+			return x.node < y.node
+		end
+		return x.name < y.name
+	end)
+	reply('stars', { items = items })
+	return 'stars', ''
+end
 
 ---------------------------------------------------------------------------
 -- Main: dedupe, record the sender, check rights, dispatch
@@ -1048,6 +1516,7 @@ if user == '' or adapter == '' then
 	return { 'ok', 'no_sender', '' }
 end
 local me = member_upsert(adapter, user, uname_arg, uhandle_arg, true)
+accts_learn()
 if not handler then
 	return { 'ok', 'unknown_op', '' }
 end
@@ -1056,4 +1525,7 @@ if NEED[op] and rank_of(me.pid, community()) < NEED[op] then
 	return { 'ok', 'not_allowed', '' }
 end
 local outcome, act = handler(me)
+if type(outcome) == 'table' then
+	return outcome
+end
 return { 'ok', outcome, act or '' }
