@@ -184,6 +184,14 @@ api_import_next(struct import_op *op)
 	if (n > API_IMPORT_BATCH)
 		n = API_IMPORT_BATCH;
 	av = xcalloc(3 + 8 * n, sizeof(*av));
+	/* Tags are ';'-separated in the file, ','-separated in Redis. */
+	for (i = op->next; i < op->next + n; i++) {
+		char *t;
+
+		for (t = op->rows[i].tags; *t != '\0'; t++)
+			if (*t == ';')
+				*t = ',';
+	}
 	snprintf(now, sizeof(now), "%lld", (long long)botd_now_ms());
 	av[ac++] = op->bd->cfg.redis_prefix;
 	av[ac++] = "import";

@@ -912,7 +912,10 @@ deliver_take_entry(struct deliver *dv, struct lane *ln, int prio,
 	d->params = xstrdup(deliver_field(fv, "params"));
 	d->robot = xstrdup(deliver_field(fv, "robot"));
 	d->thread = xstrdup(deliver_field(fv, "thread"));
-	if (*deliver_field(fv, "bc") != '\0')
+	/* Only the broadcast itself counts as reaching a chat; an escalation
+	 * also names its broadcast but is not a delivery of it. */
+	if (*deliver_field(fv, "bc") != '\0' &&
+	    strcmp(deliver_field(fv, "key"), "broadcast") == 0)
 		d->bc = xstrdup(deliver_field(fv, "bc"));
 	if (*d->key != '\0')
 		render_reply(dv->bd->cfg.lang == CONFIG_LANG_EN ? CATALOG_EN
@@ -1023,7 +1026,9 @@ deliver_read(struct reader *rd)
 	av[ac++] = DELIVER_GROUP;
 	av[ac++] = dv->bd->consumer;
 	av[ac++] = "COUNT";
-	av[ac++] = DELIVER_READ_COUNT;
+	/* Our own pending entries (after a crash) all at once: there are at
+	 * most what we had read, a few buffers' worth. */
+	av[ac++] = rd->recovered ? DELIVER_READ_COUNT : "1000000";
 	if (rd->recovered) {
 		snprintf(block, sizeof(block), "%d", DELIVER_BLOCK_MS);
 		av[ac++] = "BLOCK";

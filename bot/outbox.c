@@ -15,7 +15,8 @@
 #include "core/xmem.h"
 
 #define OUTBOX_BODY_MAX (1024 * 1024)
-#define OUTBOX_HDR_MAX  64 /* name/value pairs kept per answer */
+#define OUTBOX_HDR_MAX  64  /* name/value pairs kept per answer */
+#define OUTBOX_POOL     512 /* idle easy handles kept for reuse */
 
 struct outbox_xfer;
 TAILQ_HEAD(outbox_list, outbox_xfer);
@@ -23,6 +24,8 @@ TAILQ_HEAD(outbox_list, outbox_xfer);
 struct outbox {
 	struct event_base *base;
 	struct outbox_list xfers; /* in flight */
+	CURL *pool[OUTBOX_POOL];  /* idle easy handles, reused */
+	size_t npool;
 	CURLM *multi;
 	struct event *timer;
 	unsigned int inflight;
@@ -51,6 +54,7 @@ struct outbox_sock {
 };
 
 static void outbox_check_multi(struct outbox *);
+static void outbox_release(struct outbox *, CURL *);
 
 static void
 outbox_finish(struct outbox_xfer *x, CURLcode code)
@@ -100,6 +104,17 @@ outbox_xfer_free(struct outbox_xfer *x)
 	free(x);
 }
 
+/* An easy handle is done: keep it for the next transfer. */
+static void
+outbox_release(struct outbox *ob, CURL *easy)
+{
+	if (ob->npool < OUTBOX_POOL && !ob->freeing) {
+		curl_easy_reset(easy);
+		ob->pool[ob->npool++] = easy;
+	} else
+		curl_easy_cleanup(easy);
+}
+
 static void
 outbox_check_multi(struct outbox *ob)
 {
@@ -115,7 +130,7 @@ outbox_check_multi(struct outbox *ob)
 		TAILQ_REMOVE(&ob->xfers, x, entry);
 		ob->inflight--;
 		outbox_finish(x, msg->data.result);
-		curl_easy_cleanup(x->easy);
+		outbox_release(ob, x->easy);
 		outbox_xfer_free(x);
 	}
 }
@@ -277,7 +292,9 @@ outbox_send(struct outbox *ob, const struct httpreq *req,
 	x->ob = ob;
 	x->done = done;
 	x->arg = arg;
-	if ((x->easy = curl_easy_init()) == NULL) {
+	if (ob->npool > 0)
+		x->easy = ob->pool[--ob->npool];
+	else if ((x->easy = curl_easy_init()) == NULL) {
 		free(x);
 		return (-1);
 	}
@@ -346,6 +363,8 @@ outbox_free(struct outbox *ob)
 		curl_easy_cleanup(x->easy);
 		outbox_xfer_free(x);
 	}
+	while (ob->npool > 0)
+		curl_easy_cleanup(ob->pool[--ob->npool]);
 	if (ob->multi != NULL)
 		curl_multi_cleanup(ob->multi);
 	if (ob->timer != NULL)

@@ -45,6 +45,7 @@ static void catalog_value(struct catalog_out *, enum catalog_lang, const char *,
     const char *, size_t);
 static void catalog_expand(struct catalog_out *, enum catalog_lang,
     const char *, const char *, const struct catalog_arg *, size_t, int);
+static void catalog_dur(struct catalog_out *, enum catalog_lang, const char *);
 static void catalog_cmd_name(struct catalog_out *, enum catalog_lang,
     const struct cmd_info *);
 static void catalog_usage_line(struct catalog_out *, enum catalog_lang,
@@ -289,11 +290,82 @@ static const struct catalog_entry catalog_entries[] = {
 	    "分隔，例如 yiwu/suxi/zu-03。",
 	    "The path \"{path}\" is not valid: use lower-case letters, digits "
 	    "and dashes, with / between levels, like yiwu/suxi/zu-03." },
-	{ "broadcast_later", "广播功能即将上线，敬请期待。",
-	    "Broadcasts are coming soon; this command is not available "
-	    "yet." },
+	{ "broadcast",
+	    "{?urgent|【紧急】}【广播 #{id}{?origin| · {origin}}】\n{text}\n"
+	    "——\n收到请回复“收到 {id}”（或 /ack {id}），谢谢！",
+	    "{?urgent|[URGENT] }Broadcast #{id}{?origin| from {origin}}\n"
+	    "{text}\n--\nPlease reply /ack {id} (or 收到 {id}) to confirm you "
+	    "have seen it. Thank you!" },
+	{ "broadcast_ok",
+	    "广播 #{id} 已开始发送，共 {chats} 个群，预计约 {eta_s:dur}内"
+	    "全部送达。"
+	    "{!ontime|\n按现有的发送账号，{?deadline_s|{deadline_s:dur}"
+	    "内}送不完，约有 {late} 个群会晚收到。"
+	    "{?missing|要按时送达，还需增加发送账号：{missing}。}}"
+	    "\n之后可以发送“/报告 {id}”查看送达和确认情况。",
+	    "Broadcast #{id} is on its way. Chats: {chats}; expected time to "
+	    "reach them all: about {eta_s:dur}."
+	    "{!ontime|\nWith the current sending identities it cannot all "
+	    "go out{?deadline_s| within {deadline_s:dur}}: about {late} "
+	    "chats would get it late."
+	    "{?missing| Extra sending identities needed to be on time: "
+	    "{missing}.}}"
+	    "\nSend /report {id} later to see delivery and "
+	    "acknowledgements." },
+	{ "broadcast_none",
+	    "本节点及下级没有符合条件的群，广播没有发出。"
+	    "请检查级别、标签、用途这些筛选条件。",
+	    "No chat at this node or below matched, so nothing was sent. "
+	    "Check the level=, tag= and purpose= filters." },
+	{ "broadcast_unbound",
+	    "本群还没有绑定到组织节点，不能从这里发广播。"
+	    "请联系运维用“/绑定”把本群绑定到节点。",
+	    "This chat is not bound to a node of the tower, so it cannot "
+	    "broadcast. Ask an operator to /bind it first." },
+	{ "ack_ok", "已确认收到广播 #{id}，谢谢！",
+	    "Thanks! Broadcast #{id} is acknowledged." },
 	{ "ack_none", "目前没有需要确认收到的广播。",
 	    "There is no broadcast to acknowledge right now." },
+	{ "report",
+	    "广播 #{id} 送达报告\n内容：{text}\n发出时间：{created_at}\n"
+	    "{items}",
+	    "Report for broadcast #{id}\nText: {text}\nSent: {created_at}\n"
+	    "{items}" },
+	{ "report.item",
+	    "· {!level|本级}{?level|下 {level} 级}：目标 {targeted} 个群，"
+	    "已送达 {delivered}，失败 {failed}，待发送 {pending}"
+	    "{?delivered|\n  送达用时：中位 {p50} 秒，95% 在 {p95} "
+	    "秒内，最长 {max} 秒}"
+	    "\n  确认收到：{ack_chats} 个群，{ack_members} 人",
+	    "- Level {level}{!level| (this node)}: targeted {targeted}, "
+	    "delivered {delivered}, failed {failed}, pending {pending}"
+	    "{?delivered|\n  Reach time: p50 {p50} s, p95 {p95} s, max "
+	    "{max} s}"
+	    "\n  Acknowledged by {ack_chats} chats and {ack_members} members" },
+	{ "report_none", "还没有可以报告的广播。",
+	    "There is no broadcast to report yet." },
+	{ "stars", "联络员星级（按时确认广播的比例，满分 5 星）：\n{items}",
+	    "Liaison stars (share of broadcasts acknowledged in time, out "
+	    "of 5):\n{items}" },
+	{ "stars.item",
+	    "· {name}（{node}）：{?stars|{stars} 星，按时确认 "
+	    "{acked}/{delivered}}{!stars|暂无广播数据}",
+	    "- {name} ({node}): {?stars|{stars}/5, {acked} of {delivered} "
+	    "acknowledged in time}{!stars|no broadcasts yet}" },
+	{ "stars_none",
+	    "本节点及下级还没有联络员。可以用“/任命 成员 联络员”来任命。",
+	    "There are no liaisons at this node or below. Use /role <member> "
+	    "liaison to appoint one." },
+	{ "escalation",
+	    "【提醒】广播 #{id} 已过确认时限，下面 {count} "
+	    "个群还没有人回复“收到”：\n{items}\n请联络员尽快跟进。",
+	    "[REMINDER] Broadcast #{id} has not been acknowledged in time by "
+	    "these chats ({count}):\n{items}\nLiaisons, please follow up." },
+	{ "escalation.item",
+	    "· {chat}（{node}）{?liaisons|，联络员：{liaisons}}"
+	    "{!liaisons|，暂无联络员}",
+	    "- {chat} ({node}){?liaisons| - liaisons: {liaisons}}"
+	    "{!liaisons| - no liaison}" },
 };
 
 #define CATALOG_NENTRIES (sizeof(catalog_entries) / sizeof(catalog_entries[0]))
@@ -423,8 +495,10 @@ catalog_value(struct catalog_out *o, enum catalog_lang lang, const char *v,
 		if (v[0] >= '1' && v[0] <= '9')
 			catalog_puts(o, "+");
 		catalog_puts(o, v);
-	} else if (n == 3 && memcmp(mod, "cmd", 3) == 0 &&
-		   (ci = command_by_name(v)) != NULL)
+	} else if (n == 3 && memcmp(mod, "dur", 3) == 0)
+		catalog_dur(o, lang, v);
+	else if (n == 3 && memcmp(mod, "cmd", 3) == 0 &&
+		 (ci = command_by_name(v)) != NULL)
 		catalog_cmd_name(o, lang, ci);
 	else
 		catalog_puts(o, v);
@@ -481,6 +555,58 @@ catalog_expand(struct catalog_out *o, enum catalog_lang lang, const char *p,
 		}
 		p = close + 1;
 	}
+}
+
+/*
+ * Seconds v ("75", or "74.2" rounded up) as a duration: "1 分 15 秒",
+ * "3 分钟", "1 小时 30 分钟"; "1 min 15 s", "1 h 30 min".  From an hour
+ * on, whole minutes (rounded up).  Anything else passes through.
+ */
+static void
+catalog_dur(struct catalog_out *o, enum catalog_lang lang, const char *v)
+{
+	char buf[96];
+	const char *p = v;
+	uint64_t s = 0, h, m;
+	int frac = 0, zh = lang == CATALOG_ZH;
+
+	if (*p < '0' || *p > '9') {
+		catalog_puts(o, v);
+		return;
+	}
+	for (; *p >= '0' && *p <= '9'; p++)
+		if (s < 1000000000000ULL) /* 30,000 years is plenty */
+			s = s * 10 + (uint64_t)(*p - '0');
+	if (*p == '.' && p[1] >= '0' && p[1] <= '9')
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			frac |= *p != '0';
+	if (*p != '\0') {
+		catalog_puts(o, v);
+		return;
+	}
+	s += frac;
+	if (s >= 3600) {
+		m = (s + 59) / 60;
+		h = m / 60;
+		m %= 60;
+		if (m == 0)
+			snprintf(buf, sizeof(buf), zh ? "%llu 小时" : "%llu h",
+			    (unsigned long long)h);
+		else
+			snprintf(buf, sizeof(buf),
+			    zh ? "%llu 小时 %llu 分钟" : "%llu h %llu min",
+			    (unsigned long long)h, (unsigned long long)m);
+	} else if (s >= 60 && s % 60 != 0)
+		snprintf(buf, sizeof(buf),
+		    zh ? "%llu 分 %llu 秒" : "%llu min %llu s",
+		    (unsigned long long)(s / 60), (unsigned long long)(s % 60));
+	else if (s >= 60)
+		snprintf(buf, sizeof(buf), zh ? "%llu 分钟" : "%llu min",
+		    (unsigned long long)(s / 60));
+	else
+		snprintf(buf, sizeof(buf), zh ? "%llu 秒" : "%llu s",
+		    (unsigned long long)s);
+	catalog_puts(o, buf);
 }
 
 /* A command as the user types it: 报名, /发起活动, /signup. */

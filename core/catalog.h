@@ -14,6 +14,10 @@
  *   {k:+}      a signed number with an explicit '+' when positive;
  *   {k:cmd}    a command name (script op: "signup") as users type it in
  *              the language: 报名, /发起活动, /signup;
+ *   {k:dur}    seconds ("75"; a fraction rounds up) as a duration:
+ *              "1 分 15 秒", "1 min 15 s"; from an hour on in whole
+ *              minutes, rounded up ("1 小时 5 分钟", "1 h 5 min");
+ *              anything not a plain number passes through unchanged;
  *   {?k|text}  text (which may itself hold placeholders) only when k is
  *              given, non-empty and not "0": "{?place| at {place}}";
  *   {!k|text}  text only when k is absent, empty or "0":

@@ -125,7 +125,7 @@ local function bc_create(P, now_ms, origin, adapter, chat, sender, prio,
 			if not m.set[acc] or (acc == '~robot' and robot == '') then
 				return
 			end
-			local n = count[a .. ':' .. acc] or 0
+			local n = count[a .. '/' .. acc] or 0
 			if not bestn or n < bestn then
 				best, bestn = acc, n
 			end
@@ -182,7 +182,7 @@ local function bc_create(P, now_ms, origin, adapter, chat, sender, prio,
 						end
 					end
 					ident = ident or '~none'
-					local key = a .. ':' .. ident
+					local key = a .. '/' .. ident
 					count[key] = (count[key] or 0) + 1
 					per_level[lv] = (per_level[lv] or 0) + 1
 					total = total + 1
@@ -471,6 +471,7 @@ local function op_bc_enqueue()
 				end
 			end
 			cursor = got[#got]
+			r[1] = '(' .. cursor
 			examined = examined + #got
 		end
 		if #got < want then
@@ -772,6 +773,54 @@ local function op_escalate()
 	return out
 end
 
+-- report: the figures of one broadcast for the admin API (bot/api.c):
+-- {id, text, created ms, then per level: level, targeted, delivered,
+-- failed, pending, p50 ms, p95 ms, max ms, ack chats, ack members}, or {}
+-- for an unknown id.  Percentiles are nearest-rank, as /report's.
+local function op_report()
+	local id = ARGV[4] or ''
+	if not string.match(id, '^%d+$') then
+		return {}
+	end
+	local bk = P .. 'bc:' .. id
+	local b = redis.call('HMGET', bk, 'text', 'created')
+	if not b[2] then
+		return {}
+	end
+	local lv = redis.call('HGETALL', bk .. ':lv')
+	local h, levels = {}, {}
+	for i = 1, #lv, 2 do
+		h[lv[i]] = tonumber(lv[i + 1]) or 0
+		local l = string.match(lv[i], '^t:(%d+)$')
+		if l then
+			levels[#levels + 1] = tonumber(l)
+		end
+	end
+	table.sort(levels)
+	local out = { tonumber(id), b[1] or '', tonumber(b[2]) or 0 }
+	for _, l in ipairs(levels) do
+		local t, d, f = h['t:' .. l] or 0, h['d:' .. l] or 0,
+		    h['f:' .. l] or 0
+		local rk = bk .. ':reach:' .. l
+		local n = redis.call('ZCARD', rk)
+		local q = { 0, 0, 0 }
+		if n > 0 then
+			for k, frac in ipairs({ 0.5, 0.95, 1 }) do
+				local rank = math.max(math.ceil(frac * n) - 1, 0)
+				local v = redis.call('ZRANGE', rk, rank, rank,
+				    'WITHSCORES')
+				q[k] = math.floor(tonumber(v[2]) or 0)
+			end
+		end
+		local rest = { l, t, d, f, math.max(t - d - f, 0), q[1], q[2],
+			q[3], h['ac:' .. l] or 0, h['am:' .. l] or 0 }
+		for _, v in ipairs(rest) do
+			out[#out + 1] = v
+		end
+	end
+	return out
+end
+
 ---------------------------------------------------------------------------
 -- Dispatch
 ---------------------------------------------------------------------------
@@ -794,6 +843,8 @@ elseif op == 'ack' then
 	return op_ack()
 elseif op == 'escalate' then
 	return op_escalate()
+elseif op == 'report' then
+	return op_report()
 elseif op == 'resume' then
 	local ids = redis.call('SMEMBERS', P .. 'bc:enqueuing')
 	table.sort(ids, function(x, y)

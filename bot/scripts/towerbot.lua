@@ -1144,7 +1144,7 @@ local function bc_create(P, now_ms, origin, adapter, chat, sender, prio,
 			if not m.set[acc] or (acc == '~robot' and robot == '') then
 				return
 			end
-			local n = count[a .. ':' .. acc] or 0
+			local n = count[a .. '/' .. acc] or 0
 			if not bestn or n < bestn then
 				best, bestn = acc, n
 			end
@@ -1201,7 +1201,7 @@ local function bc_create(P, now_ms, origin, adapter, chat, sender, prio,
 						end
 					end
 					ident = ident or '~none'
-					local key = a .. ':' .. ident
+					local key = a .. '/' .. ident
 					count[key] = (count[key] or 0) + 1
 					per_level[lv] = (per_level[lv] or 0) + 1
 					total = total + 1

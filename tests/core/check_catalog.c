@@ -61,7 +61,7 @@ utf8_valid(const char *s)
 }
 
 /*
- * Read the "### Message keys" table: every row's first cell is a key in
+ * Read the "### Message keys" tables: every row's first cell is a key in
  * backticks, the second the params, each in backticks (words inside
  * parentheses are explanations, not params).
  */
@@ -77,12 +77,13 @@ readme_load(void)
 	f = fopen(README_PATH, "r");
 	ck_assert_msg(f != NULL, "cannot open %s", README_PATH);
 	while (fgets(line, sizeof(line), f) != NULL) {
+		/* "### Message keys" and "### Message keys, additions" */
 		if (strncmp(line, "### Message keys", 16) == 0) {
 			in = 1;
 			continue;
 		}
-		if (in && strncmp(line, "#", 1) == 0)
-			break;
+		if (strncmp(line, "#", 1) == 0)
+			in = 0;
 		if (!in || strncmp(line, "| `", 3) != 0)
 			continue;
 		ck_assert(readme_nkeys < KEYS_MAX);
@@ -116,6 +117,9 @@ readme_load(void)
 	}
 	fclose(f);
 	ck_assert_uint_ge(readme_nkeys, 40);
+	/* both tables were read */
+	ck_assert_str_eq(readme_keys[0].key, "help");
+	ck_assert_str_eq(readme_keys[readme_nkeys - 1].key, "escalation");
 }
 
 /* Sample values: enumerations get a real value, the rest a number. */
@@ -131,7 +135,10 @@ sample_value(const char *param)
 		{ "path", "yiwu/suxi" }, { "node", "yiwu" },
 		{ "scope", "yiwu" }, { "spec", "@bob" },
 		{ "value", "13-01 10:00" }, { "delta", "-5" },
-		{ "penalty", "-3" }, { "items", "#3 x" } };
+		{ "penalty", "-3" }, { "items", "#3 x" },
+		{ "text", "今晚 8 点前报送人数" }, { "origin", "义乌" },
+		{ "urgent", "1" }, { "ontime", "0" },
+		{ "missing", "telegram: 2" } };
 	size_t i;
 
 	for (i = 0; i < sizeof(s) / sizeof(s[0]); i++)
@@ -156,11 +163,62 @@ render_key(enum catalog_lang lang, const struct readme_key *k, char *buf,
 	return (catalog_render(lang, k->key, args, k->nparams, buf, len));
 }
 
+/* The params of each "<key>.item" (README: act_list, report, ...). */
+static const struct {
+	const char *key;
+	const char *params[PARAMS_MAX];
+} item_rows[] = {
+	{ "act_list",
+	    { "id", "title", "start_at", "signed", "cap", "waitlist" } },
+	{ "act_choose",
+	    { "id", "title", "start_at", "signed", "cap", "waitlist" } },
+	{ "report", { "level", "targeted", "delivered", "failed", "pending",
+			"p50", "p95", "max", "ack_chats", "ack_members" } },
+	{ "stars", { "name", "node", "stars", "acked", "delivered" } },
+	{ "escalation", { "chat", "node", "liaisons" } },
+};
+
+/*
+ * "<key>.item" exists and, given a distinct value for each of its params,
+ * shows every one of them in both languages.
+ */
+static void
+check_item(const char *key)
+{
+	static const enum catalog_lang langs[] = { CATALOG_ZH, CATALOG_EN };
+	struct catalog_arg args[PARAMS_MAX];
+	char ikey[80], vals[PARAMS_MAX][16];
+	size_t r, i, n, j;
+
+	snprintf(ikey, sizeof(ikey), "%s.item", key);
+	ck_assert_msg(catalog_has(ikey), "no %s", ikey);
+	for (r = 0; r < sizeof(item_rows) / sizeof(item_rows[0]); r++)
+		if (strcmp(item_rows[r].key, key) == 0)
+			break;
+	ck_assert_msg(r < sizeof(item_rows) / sizeof(item_rows[0]),
+	    "no item params for %s in item_rows", key);
+	for (n = 0; n < PARAMS_MAX && item_rows[r].params[n] != NULL; n++) {
+		snprintf(vals[n], sizeof(vals[n]), "~%zu~", n + 1);
+		args[n].k = item_rows[r].params[n];
+		args[n].v = vals[n];
+	}
+	for (j = 0; j < 2; j++) {
+		catalog_render(langs[j], ikey, args, n, out, sizeof(out));
+		ck_assert_msg(strchr(out, '{') == NULL &&
+				  strchr(out, '}') == NULL,
+		    "%s lang %zu left a brace: %s", ikey, j, out);
+		ck_assert_msg(utf8_valid(out), "%s lang %zu", ikey, j);
+		for (i = 0; i < n; i++)
+			ck_assert_msg(strstr(out, vals[i]) != NULL,
+			    "%s lang %zu does not show %s: %s", ikey, j,
+			    args[i].k, out);
+	}
+}
+
 /* Every README key has a template that uses up every placeholder. */
 START_TEST(every_readme_key_renders_in_both_languages)
 {
 	static const enum catalog_lang langs[] = { CATALOG_ZH, CATALOG_EN };
-	struct readme_key item;
 	size_t i, j, n;
 
 	readme_load();
@@ -181,26 +239,8 @@ START_TEST(every_readme_key_renders_in_both_languages)
 			    readme_keys[i].key);
 		}
 		for (j = 0; j < readme_keys[i].nparams; j++) {
-			if (strcmp(readme_keys[i].params[j], "items") != 0)
-				continue;
-			memset(&item, 0, sizeof(item));
-			snprintf(item.key, sizeof(item.key), "%.50s.item",
-			    readme_keys[i].key);
-			ck_assert_msg(catalog_has(item.key), "no %s", item.key);
-			/* items of act_choose are act_list's */
-			strcpy(item.params[0], "id");
-			strcpy(item.params[1], "title");
-			strcpy(item.params[2], "start_at");
-			strcpy(item.params[3], "signed");
-			strcpy(item.params[4], "cap");
-			strcpy(item.params[5], "waitlist");
-			item.nparams = 6;
-			render_key(CATALOG_ZH, &item, out, sizeof(out));
-			ck_assert(strstr(out, "植树") != NULL);
-			ck_assert(strchr(out, '{') == NULL);
-			render_key(CATALOG_EN, &item, out, sizeof(out));
-			ck_assert(strstr(out, "植树") != NULL);
-			ck_assert(strchr(out, '{') == NULL);
+			if (strcmp(readme_keys[i].params[j], "items") == 0)
+				check_item(readme_keys[i].key);
 		}
 	}
 	/* and the catalogue has nothing the README does not know */
@@ -372,6 +412,278 @@ START_TEST(commands_are_named_per_language)
 }
 END_TEST
 
+/* SPEC section 5: the broadcast asks for 收到 / /ack with its id. */
+START_TEST(broadcast_asks_for_ack_with_its_id)
+{
+	struct catalog_arg a[] = { { "id", "42" },
+		{ "text", "今晚 8 点前报送人数" }, { "urgent", "0" },
+		{ "origin", "苏溪镇" } };
+
+	catalog_render(CATALOG_ZH, "broadcast", a, NROWS(a), out, sizeof(out));
+	ck_assert_msg(strstr(out, "“收到 42”") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "/ack 42") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "#42") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "今晚 8 点前报送人数") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "苏溪镇") != NULL, "%s", out);
+	catalog_render(CATALOG_EN, "broadcast", a, NROWS(a), out, sizeof(out));
+	ck_assert_msg(strstr(out, "reply /ack 42") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "收到 42") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "今晚 8 点前报送人数") != NULL, "%s", out);
+}
+END_TEST
+
+/* Urgent broadcasts carry a mark in front; normal ones none. */
+static const struct {
+	enum catalog_lang lang;
+	const char *urgent;
+	const char *mark;
+} urgent_rows[] = {
+	{ CATALOG_ZH, "1", "【紧急】" },
+	{ CATALOG_EN, "1", "[URGENT] " },
+	{ CATALOG_ZH, "0", NULL },
+	{ CATALOG_EN, "0", NULL },
+	{ CATALOG_ZH, NULL, NULL },
+};
+
+START_TEST(urgent_broadcasts_are_marked)
+{
+	struct catalog_arg a[] = { { "id", "7" }, { "text", "Flood warning" },
+		{ "urgent", urgent_rows[_i].urgent } };
+	size_t n = urgent_rows[_i].urgent != NULL ? 3 : 2;
+
+	catalog_render(urgent_rows[_i].lang, "broadcast", a, n, out,
+	    sizeof(out));
+	if (urgent_rows[_i].mark != NULL)
+		ck_assert_msg(strncmp(out, urgent_rows[_i].mark,
+				  strlen(urgent_rows[_i].mark)) == 0,
+		    "row %d: %s", _i, out);
+	else
+		ck_assert_msg(strstr(out, "紧急") == NULL &&
+				  strstr(out, "URGENT") == NULL,
+		    "row %d: %s", _i, out);
+}
+END_TEST
+
+/* The sender learns the chats, the ETA and, when late, what is missing. */
+START_TEST(broadcast_ok_says_chats_eta_and_shortfall)
+{
+	struct catalog_arg a[] = { { "id", "9" }, { "chats", "37074" },
+		{ "eta_s", "150" }, { "deadline_s", "180" }, { "ontime", "1" },
+		{ "late", "0" }, { "missing", "" } };
+
+	catalog_render(CATALOG_ZH, "broadcast_ok", a, NROWS(a), out,
+	    sizeof(out));
+	ck_assert_msg(strstr(out, "#9") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "共 37074 个群") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "约 2 分 30 秒内") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "晚") == NULL, "on time: %s", out);
+	catalog_render(CATALOG_EN, "broadcast_ok", a, NROWS(a), out,
+	    sizeof(out));
+	ck_assert_msg(strstr(out, "Chats: 37074") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "about 2 min 30 s") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "would get it late") == NULL, "on time: %s",
+	    out);
+
+	a[2].v = "400";
+	a[4].v = "0";
+	a[5].v = "20512";
+	a[6].v = "telegram: 2, feishu: 1";
+	catalog_render(CATALOG_ZH, "broadcast_ok", a, NROWS(a), out,
+	    sizeof(out));
+	ck_assert_msg(strstr(out, "约 6 分 40 秒内") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "3 分钟内送不完") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "约有 20512 个群会晚收到") != NULL, "%s",
+	    out);
+	ck_assert_msg(strstr(out, "发送账号：telegram: 2, feishu: 1") != NULL,
+	    "%s", out);
+	catalog_render(CATALOG_EN, "broadcast_ok", a, NROWS(a), out,
+	    sizeof(out));
+	ck_assert_msg(strstr(out, "within 3 min:") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "about 20512 chats would get it late") !=
+			  NULL,
+	    "%s", out);
+	ck_assert_msg(strstr(out, "needed to be on time: telegram: 2, "
+				  "feishu: 1.") != NULL,
+	    "%s", out);
+	/* late, but no identity would help (e.g. robot chats) */
+	a[6].v = "";
+	catalog_render(CATALOG_EN, "broadcast_ok", a, NROWS(a), out,
+	    sizeof(out));
+	ck_assert_msg(strstr(out, "late") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "identities needed") == NULL, "%s", out);
+}
+END_TEST
+
+/* {k:dur}: seconds as a readable duration (broadcast_ok's eta_s). */
+static const struct {
+	const char *v, *zh, *en;
+} dur_rows[] = {
+	{ "0", "0 秒", "0 s" }, { "45", "45 秒", "45 s" },
+	{ "44.1", "45 秒", "45 s" }, { "45.0", "45 秒", "45 s" },
+	{ "60", "1 分钟", "1 min" }, { "75", "1 分 15 秒", "1 min 15 s" },
+	{ "3599", "59 分 59 秒", "59 min 59 s" }, { "3600", "1 小时", "1 h" },
+	{ "3601", "1 小时 1 分钟", "1 h 1 min" },
+	{ "5400", "1 小时 30 分钟", "1 h 30 min" },
+	{ "90000", "25 小时", "25 h" }, { "soon", "soon", "soon" },
+	{ "1e3", "1e3", "1e3" }, { "-5", "-5", "-5" }, { "12.", "12.", "12." },
+	{ "99999999999999999999999", "2777777777 小时 47 分钟",
+	    "2777777777 h 47 min" }, /* capped: no overflow */
+};
+
+START_TEST(durations_are_readable)
+{
+	struct catalog_arg a[] = { { "id", "1" }, { "chats", "2" },
+		{ "eta_s", dur_rows[_i].v }, { "ontime", "1" } };
+	char want[128];
+
+	catalog_render(CATALOG_ZH, "broadcast_ok", a, NROWS(a), out,
+	    sizeof(out));
+	snprintf(want, sizeof(want), "预计约 %s内全部送达", dur_rows[_i].zh);
+	ck_assert_msg(strstr(out, want) != NULL, "row %d: %s", _i, out);
+	catalog_render(CATALOG_EN, "broadcast_ok", a, NROWS(a), out,
+	    sizeof(out));
+	snprintf(want, sizeof(want), "about %s.", dur_rows[_i].en);
+	ck_assert_msg(strstr(out, want) != NULL, "row %d: %s", _i, out);
+}
+END_TEST
+
+/* SPEC section 5, "Report": every measure of a level, labelled. */
+START_TEST(report_item_shows_every_measure)
+{
+	static const char *const zh[] = { "下 1 级", "目标 120 个群",
+		"已送达 110", "失败 2", "待发送 8", "中位 12.5 秒",
+		"95% 在 40.1 秒内", "最长 95.0 秒", "30 个群", "75 人" };
+	static const char *const en[] = { "Level 1", "targeted 120",
+		"delivered 110", "failed 2", "pending 8", "p50 12.5 s",
+		"p95 40.1 s", "max 95.0 s", "30 chats", "75 members" };
+	struct catalog_arg a[] = { { "level", "1" }, { "targeted", "120" },
+		{ "delivered", "110" }, { "failed", "2" }, { "pending", "8" },
+		{ "p50", "12.5" }, { "p95", "40.1" }, { "max", "95.0" },
+		{ "ack_chats", "30" }, { "ack_members", "75" } };
+	struct catalog_arg r[] = { { "id", "5" }, { "text", "防汛通知" },
+		{ "created_at", "2024-11-30（周六）18:00" },
+		{ "items", "LINES" } };
+	size_t i;
+
+	catalog_render(CATALOG_ZH, "report.item", a, NROWS(a), out,
+	    sizeof(out));
+	for (i = 0; i < sizeof(zh) / sizeof(zh[0]); i++)
+		ck_assert_msg(strstr(out, zh[i]) != NULL, "%zu %s: %s", i,
+		    zh[i], out);
+	catalog_render(CATALOG_EN, "report.item", a, NROWS(a), out,
+	    sizeof(out));
+	for (i = 0; i < sizeof(en) / sizeof(en[0]); i++)
+		ck_assert_msg(strstr(out, en[i]) != NULL, "%zu %s: %s", i,
+		    en[i], out);
+	/* level 0 is the origin node itself */
+	a[0].v = "0";
+	catalog_render(CATALOG_ZH, "report.item", a, NROWS(a), out,
+	    sizeof(out));
+	ck_assert_msg(strstr(out, "本级") != NULL, "%s", out);
+	catalog_render(CATALOG_EN, "report.item", a, NROWS(a), out,
+	    sizeof(out));
+	ck_assert_msg(strstr(out, "Level 0 (this node)") != NULL, "%s", out);
+	/* nothing delivered yet: no reach times to show */
+	a[2].v = "0";
+	catalog_render(CATALOG_ZH, "report.item", a, NROWS(a), out,
+	    sizeof(out));
+	ck_assert_msg(strstr(out, "已送达 0") != NULL &&
+			  strstr(out, "中位") == NULL,
+	    "%s", out);
+	catalog_render(CATALOG_EN, "report.item", a, NROWS(a), out,
+	    sizeof(out));
+	ck_assert_msg(strstr(out, "delivered 0") != NULL &&
+			  strstr(out, "p50") == NULL,
+	    "%s", out);
+
+	catalog_render(CATALOG_ZH, "report", r, NROWS(r), out, sizeof(out));
+	ck_assert_msg(strstr(out, "#5") != NULL && strstr(out, "防汛通知") &&
+			  strstr(out, "2024-11-30（周六）18:00") &&
+			  strstr(out, "\nLINES"),
+	    "%s", out);
+	catalog_render(CATALOG_EN, "report", r, NROWS(r), out, sizeof(out));
+	ck_assert_msg(strstr(out, "#5") != NULL && strstr(out, "防汛通知") &&
+			  strstr(out, "2024-11-30") && strstr(out, "\nLINES"),
+	    "%s", out);
+}
+END_TEST
+
+/* SPEC section 5: the parent chat hears which chats are silent, and who. */
+START_TEST(escalation_names_silent_chats_and_liaisons)
+{
+	struct catalog_arg e[] = { { "id", "12" }, { "count", "2" },
+		{ "items", "CHATS" } };
+	struct catalog_arg it[] = { { "chat", "三组志愿者群" },
+		{ "node", "yiwu/suxi/zu-03" }, { "liaisons", "李四, 王五" } };
+
+	catalog_render(CATALOG_ZH, "escalation", e, NROWS(e), out, sizeof(out));
+	ck_assert_msg(strstr(out, "#12") != NULL && strstr(out, "2 个群") &&
+			  strstr(out, "\nCHATS\n"),
+	    "%s", out);
+	catalog_render(CATALOG_EN, "escalation", e, NROWS(e), out, sizeof(out));
+	ck_assert_msg(strstr(out, "#12") != NULL && strstr(out, "(2)") &&
+			  strstr(out, "\nCHATS\n"),
+	    "%s", out);
+
+	catalog_render(CATALOG_ZH, "escalation.item", it, NROWS(it), out,
+	    sizeof(out));
+	ck_assert_msg(strstr(out, "三组志愿者群") != NULL &&
+			  strstr(out, "yiwu/suxi/zu-03") &&
+			  strstr(out, "联络员：李四, 王五"),
+	    "%s", out);
+	catalog_render(CATALOG_EN, "escalation.item", it, NROWS(it), out,
+	    sizeof(out));
+	ck_assert_msg(strstr(out, "三组志愿者群") != NULL &&
+			  strstr(out, "liaisons: 李四, 王五"),
+	    "%s", out);
+	it[2].v = "";
+	catalog_render(CATALOG_ZH, "escalation.item", it, NROWS(it), out,
+	    sizeof(out));
+	ck_assert_msg(strstr(out, "暂无联络员") != NULL, "%s", out);
+	catalog_render(CATALOG_EN, "escalation.item", it, NROWS(it), out,
+	    sizeof(out));
+	ck_assert_msg(strstr(out, "no liaison") != NULL, "%s", out);
+}
+END_TEST
+
+/* Stars 1-5 with the counts behind them; 0 means no data yet. */
+START_TEST(stars_show_rating_or_no_data)
+{
+	struct catalog_arg a[] = { { "name", "李四" }, { "node", "zu-03" },
+		{ "stars", "4" }, { "acked", "8" }, { "delivered", "10" } };
+
+	catalog_render(CATALOG_ZH, "stars.item", a, NROWS(a), out, sizeof(out));
+	ck_assert_msg(strstr(out, "李四（zu-03）：4 星，按时确认 8/10") != NULL,
+	    "%s", out);
+	catalog_render(CATALOG_EN, "stars.item", a, NROWS(a), out, sizeof(out));
+	ck_assert_msg(strstr(out, "4/5, 8 of 10 acknowledged") != NULL, "%s",
+	    out);
+	a[2].v = "0";
+	a[3].v = "0";
+	a[4].v = "0";
+	catalog_render(CATALOG_ZH, "stars.item", a, NROWS(a), out, sizeof(out));
+	ck_assert_msg(strstr(out, "暂无") != NULL &&
+			  strstr(out, "0 星") == NULL,
+	    "%s", out);
+	catalog_render(CATALOG_EN, "stars.item", a, NROWS(a), out, sizeof(out));
+	ck_assert_msg(strstr(out, "no broadcasts yet") != NULL &&
+			  strstr(out, "0/5") == NULL,
+	    "%s", out);
+}
+END_TEST
+
+START_TEST(ack_ok_names_the_broadcast)
+{
+	struct catalog_arg a[] = { { "id", "31" } };
+
+	catalog_render(CATALOG_ZH, "ack_ok", a, 1, out, sizeof(out));
+	ck_assert_msg(strstr(out, "广播 #31") != NULL, "%s", out);
+	catalog_render(CATALOG_EN, "ack_ok", a, 1, out, sizeof(out));
+	ck_assert_msg(strstr(out, "Broadcast #31 is acknowledged") != NULL,
+	    "%s", out);
+}
+END_TEST
+
 /* help lists exactly the commands whose min_rank the rank reaches. */
 static const struct {
 	const char *rank;
@@ -494,6 +806,18 @@ catalog_suite(void)
 	tcase_add_test(tc, missing_params_render_empty);
 	tcase_add_test(tc, unknown_key_renders_itself);
 	tcase_add_test(tc, commands_are_named_per_language);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("broadcast");
+	tcase_add_test(tc, broadcast_asks_for_ack_with_its_id);
+	tcase_add_loop_test(tc, urgent_broadcasts_are_marked, 0,
+	    NROWS(urgent_rows));
+	tcase_add_test(tc, broadcast_ok_says_chats_eta_and_shortfall);
+	tcase_add_loop_test(tc, durations_are_readable, 0, NROWS(dur_rows));
+	tcase_add_test(tc, report_item_shows_every_measure);
+	tcase_add_test(tc, escalation_names_silent_chats_and_liaisons);
+	tcase_add_test(tc, stars_show_rating_or_no_data);
+	tcase_add_test(tc, ack_ok_names_the_broadcast);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("help");
