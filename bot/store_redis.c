@@ -373,12 +373,14 @@ store_redis_eval(struct store_redis *sr, enum store_script which,
     store_done_fn *done, void *arg, int argc, const char **argv,
     const size_t *argvlen)
 {
-	const char *av[64];
-	size_t al[64];
-	int i;
+	const char **av;
+	size_t *al;
+	int i, rc;
 
-	if (argc + 3 > 64)
+	if (argc < 0)
 		return (-1);
+	av = xcalloc((size_t)argc + 3, sizeof(*av));
+	al = xcalloc((size_t)argc + 3, sizeof(*al));
 	av[0] = "EVALSHA";
 	al[0] = 7;
 	av[1] = sr->scripts[which].sha;
@@ -389,5 +391,8 @@ store_redis_eval(struct store_redis *sr, enum store_script which,
 		av[i + 3] = argv[i];
 		al[i + 3] = argvlen != NULL ? argvlen[i] : strlen(argv[i]);
 	}
-	return (store_redis_cmd(sr, done, arg, 0, argc + 3, av, al));
+	rc = store_redis_cmd(sr, done, arg, 0, argc + 3, av, al);
+	free(av);
+	free(al);
+	return (rc);
 }
