@@ -297,6 +297,21 @@ START_TEST(private_content_sample_parses)
 }
 END_TEST
 
+/* The legacy member-event push (dingtalk.md section 1, "Join / leave") is
+ * another scheme on another URL: as a robot callback it does not parse. */
+START_TEST(legacy_member_push_is_not_a_callback)
+{
+	void *priv = dt_make(IN2_SECRET, 1, NULL, NULL, 0);
+	struct chat_event ev;
+	size_t len;
+	char *body = dt_fixture("legacy_member_event.json", &len);
+
+	ck_assert_int_eq(dt_parse(priv, body, len, &ev), ADAPTER_EPARSE);
+	free(body);
+	adapter_dingtalk.free(priv);
+}
+END_TEST
+
 /* With oapi_base pointing at a test server, its session URLs count. */
 START_TEST(session_webhook_follows_oapi_base)
 {
@@ -737,6 +752,7 @@ dingtalk_suite(void)
 	    sizeof(verify_rows) / sizeof(verify_rows[0]));
 	tcase_add_test(tc, group_sample_parses);
 	tcase_add_test(tc, private_content_sample_parses);
+	tcase_add_test(tc, legacy_member_push_is_not_a_callback);
 	tcase_add_test(tc, session_webhook_follows_oapi_base);
 	tcase_add_loop_test(tc, garbage_is_eparse, 0,
 	    sizeof(garbage_rows) / sizeof(garbage_rows[0]));

@@ -34,6 +34,7 @@ struct ref_server {
 	const char *secret;
 	char sha[41];
 	int up;
+	int stopping;
 };
 
 /* One webhook waiting for its two replies. */
@@ -171,7 +172,8 @@ ref_disconnected(const redisAsyncContext *ac, int status)
 
 	(void)status;
 	rs->up = 0;
-	fprintf(stderr, "ref_redis: redis link lost\n");
+	if (!rs->stopping)
+		fprintf(stderr, "ref_redis: redis link lost\n");
 	event_base_loopbreak(rs->base);
 }
 
@@ -266,6 +268,7 @@ main(int argc, char *argv[])
 	event_free(sigterm);
 	event_free(sigint);
 	evhttp_free(http);
+	rs.stopping = 1;
 	if (rs.up)
 		redisAsyncFree(rs.ac);
 	event_base_free(rs.base);

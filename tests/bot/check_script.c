@@ -1,8 +1,9 @@
 /*
- * check_script.c -- bot/scripts/towerbot.lua driven through a real
- * redis-server 7 (suite "script", tag "redis").  Each test calls the script
- * with the ARGV layout of bot/scripts/README.md and reads back the reply
- * entries it queued (XRANGE), decoding key and params with jansson.
+ * check_script.c -- tb_event (bot/scripts/towerbot.lua) driven through a
+ * real redis-server 7 (suite "script", tag "redis").  Each test loads the
+ * function library (FUNCTION LOAD REPLACE script_library), calls FCALL
+ * tb_event with the args layout of bot/scripts/README.md and reads back the
+ * reply entries it queued (XRANGE), decoding key and params with jansson.
  */
 #include <inttypes.h>
 #include <signal.h>
@@ -40,7 +41,6 @@ struct script_call {
 
 static struct redis_server *script_rs;
 static redisContext *script_c;
-static char script_sha[64];
 static int64_t script_now = T0; /* seconds */
 static const char *script_chat = "-100";
 static const char *script_cov = COV_STD;
@@ -97,12 +97,12 @@ script_setup(void)
 	ck_assert_ptr_nonnull(script_c);
 	r = script_cmd("FLUSHALL");
 	freeReplyObject(r);
-	r = redisCommand(script_c, "SCRIPT LOAD %b", script_towerbot,
-	    script_towerbot_len);
+	r = redisCommand(script_c, "FUNCTION LOAD REPLACE %b", script_library,
+	    script_library_len);
 	ck_assert_ptr_nonnull(r);
-	ck_assert_msg(r->type == REDIS_REPLY_STRING, "SCRIPT LOAD: %s",
+	ck_assert_msg(r->type == REDIS_REPLY_STRING, "FUNCTION LOAD: %s",
 	    r->type == REDIS_REPLY_ERROR ? r->str : "?");
-	snprintf(script_sha, sizeof(script_sha), "%s", r->str);
+	ck_assert_str_eq(r->str, "towerbot");
 	freeReplyObject(r);
 	script_now = T0;
 	script_chat = "-100";
@@ -176,7 +176,7 @@ redis_str(const char *fmt, ...)
 	return (s);
 }
 
-/* Build the README ARGV vector, EVALSHA it, then read the new replies. */
+/* Build the README args vector, FCALL it, then read the new replies. */
 static void
 script_call_run(const struct script_call *sc)
 {
@@ -192,8 +192,8 @@ script_call_run(const struct script_call *sc)
 	snprintf(namebuf, sizeof(namebuf), "Name %s", sc->user);
 	snprintf(handlebuf, sizeof(handlebuf), "h%s", sc->user);
 
-	argv[argc++] = "EVALSHA";
-	argv[argc++] = script_sha;
+	argv[argc++] = "FCALL";
+	argv[argc++] = "tb_event";
 	argv[argc++] = "0";
 	argv[argc++] = "tb:";
 	argv[argc++] = nowbuf;
@@ -1040,7 +1040,7 @@ START_TEST(many_signups_never_oversell)
 		snprintf(ev, sizeof(ev), "s%d", i);
 		snprintf(u, sizeof(u), "u%d", i);
 		snprintf(name, sizeof(name), "User %d", i);
-		const char *a[] = { "EVALSHA", script_sha, "0", "tb:", nowbuf,
+		const char *a[] = { "FCALL", "tb_event", "0", "tb:", nowbuf,
 			COV_STD, LADDER, "tg", "", ev, "-100", u, name, "", "",
 			"0", "signup", "", "", "", "", "1" };
 		memcpy(argv, a, sizeof(a));

@@ -1,9 +1,11 @@
 /*
- * check_tower.c -- bot/scripts/tower.lua and the tower/broadcast part of
- * bot/scripts/towerbot.lua driven through a real redis-server 7 (suite
- * "tower", tag "redis").  Each test calls the scripts with the ARGV layout
- * of bot/scripts/README.md ("The tower and broadcasts") and reads back the
- * keys and stream entries they wrote.
+ * check_tower.c -- tb_tower (bot/scripts/tower.lua) and the tower/broadcast
+ * part of tb_event (bot/scripts/towerbot.lua) driven through a real
+ * redis-server 7 (suite "tower", tag "redis").  Each test loads the
+ * function library (FUNCTION LOAD REPLACE script_library), calls the
+ * functions with FCALL and the args layout of bot/scripts/README.md ("The
+ * tower and broadcasts") and reads back the keys and stream entries they
+ * wrote.  The case "bench" prints the Redis CPU per tb_event call.
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -28,8 +30,11 @@
 #define CITY_L2     3467
 #define CITY_L3     33455
 #define BIG_PERIOD  1000000 /* ms: far longer than any test runs */
+#define BENCH_CMD   "fcall" /* the commandstats entry of an event call */
+#define BENCH_MSGS  20000
+#define BENCH_SIGNS 5000
 
-/* One towerbot.lua call (README ARGV table). */
+/* One tb_event call (README ARGV table). */
 struct tw_event {
 	const char *user;
 	const char *op;
@@ -40,7 +45,7 @@ struct tw_event {
 	const char *args[TW_ARGS_MAX];
 };
 
-/* A growing argv for EVALSHA. */
+/* A growing argv for FCALL. */
 struct tw_argv {
 	char **v;
 	size_t n, cap;
@@ -48,15 +53,13 @@ struct tw_argv {
 
 static struct redis_server *tw_rs;
 static redisContext *tw_c;
-static char tw_sha_tower[64];
-static char tw_sha_bot[64];
 static unsigned long tw_evseq;
 
 static void tw_server_up(void);
 static void tw_server_down(void);
 static void tw_setup(void);
 static void tw_teardown(void);
-static void tw_load(const char *, size_t, char *, size_t);
+static void tw_load(void);
 static redisReply *tw_cmd(const char *, ...);
 static long long tw_int(const char *, ...);
 static char *tw_str(const char *, ...);
@@ -75,8 +78,8 @@ static void village_build(void);
 static long long bc_create_village(const char *, const char *, const char *,
     const char *, const char *, int64_t, char *, size_t, char *, size_t);
 static void bc_enqueue_all(long long, int);
-static char *block_of(const char *);
 static double tw_elapsed(const struct timespec *);
+static double tw_usec_per_call(const char *, long long *);
 static int jeq(json_t *, json_t *);
 
 #define EV(...)  tw_event_run(&(struct tw_event){ __VA_ARGS__ })
@@ -100,16 +103,18 @@ tw_server_down(void)
 	tw_rs = NULL;
 }
 
+/* FUNCTION LOAD REPLACE the library, as every daemon does on connect. */
 static void
-tw_load(const char *src, size_t len, char *sha, size_t shasz)
+tw_load(void)
 {
 	redisReply *r;
 
-	r = redisCommand(tw_c, "SCRIPT LOAD %b", src, len);
+	r = redisCommand(tw_c, "FUNCTION LOAD REPLACE %b", script_library,
+	    script_library_len);
 	ck_assert_ptr_nonnull(r);
-	ck_assert_msg(r->type == REDIS_REPLY_STRING, "SCRIPT LOAD: %s",
+	ck_assert_msg(r->type == REDIS_REPLY_STRING, "FUNCTION LOAD: %s",
 	    r->type == REDIS_REPLY_ERROR ? r->str : "?");
-	snprintf(sha, shasz, "%s", r->str);
+	ck_assert_str_eq(r->str, "towerbot");
 	freeReplyObject(r);
 }
 
@@ -125,10 +130,7 @@ tw_setup(void)
 	redisSetTimeout(tw_c, tv);
 	r = tw_cmd("FLUSHALL");
 	freeReplyObject(r);
-	tw_load(script_tower, script_tower_len, tw_sha_tower,
-	    sizeof(tw_sha_tower));
-	tw_load(script_towerbot, script_towerbot_len, tw_sha_bot,
-	    sizeof(tw_sha_bot));
+	tw_load();
 }
 
 static void
@@ -264,7 +266,7 @@ tw_argv_run(struct tw_argv *av)
 	return (r);
 }
 
-/* tower.lua: op, now (ms), then string arguments up to NULL. */
+/* tb_tower: op, now (ms), then string arguments up to NULL. */
 static redisReply *
 tower_op(const char *op, int64_t now_ms, ...)
 {
@@ -272,8 +274,8 @@ tower_op(const char *op, int64_t now_ms, ...)
 	va_list ap;
 	const char *s;
 
-	tw_argv_add(&av, "EVALSHA");
-	tw_argv_add(&av, tw_sha_tower);
+	tw_argv_add(&av, "FCALL");
+	tw_argv_add(&av, "tb_tower");
 	tw_argv_add(&av, "0");
 	tw_argv_add(&av, "tb:");
 	tw_argv_add(&av, op);
@@ -285,15 +287,15 @@ tower_op(const char *op, int64_t now_ms, ...)
 	return (tw_argv_run(&av));
 }
 
-/* towerbot.lua with README's ARGV layout; now is the server's clock. */
+/* tb_event with README's ARGV layout; now is the server's clock. */
 static redisReply *
 tw_event_run(const struct tw_event *e)
 {
 	struct tw_argv av = { 0 };
 	int last, i;
 
-	tw_argv_add(&av, "EVALSHA");
-	tw_argv_add(&av, tw_sha_bot);
+	tw_argv_add(&av, "FCALL");
+	tw_argv_add(&av, "tb_event");
 	tw_argv_add(&av, "0");
 	tw_argv_add(&av, "tb:");
 	tw_argv_addf(&av, "%" PRId64, tw_time_ms());
@@ -318,7 +320,7 @@ tw_event_run(const struct tw_event *e)
 	return (tw_argv_run(&av));
 }
 
-/* The outcome token of a towerbot.lua call (a static buffer). */
+/* The outcome token of a tb_event call (a static buffer). */
 static const char *
 tw_event_outcome(const struct tw_event *e)
 {
@@ -377,8 +379,8 @@ import_rows(const char *const *cells, size_t n)
 	size_t i, j, k;
 
 	for (i = 0; i < n; i += TW_ROWS_MAX) {
-		tw_argv_add(&av, "EVALSHA");
-		tw_argv_add(&av, tw_sha_tower);
+		tw_argv_add(&av, "FCALL");
+		tw_argv_add(&av, "tb_tower");
 		tw_argv_add(&av, "0");
 		tw_argv_add(&av, "tb:");
 		tw_argv_add(&av, "import");
@@ -490,33 +492,6 @@ bc_enqueue_all(long long id, int max)
 		freeReplyObject(r);
 		ck_assert_int_lt(++guard, 100000);
 	}
-}
-
-/* The text between the shared bc_create marks of a script (owned). */
-static char *
-block_of(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf, *b, *e, *out;
-	long len;
-
-	ck_assert_msg(f != NULL, "open %s", path);
-	fseek(f, 0, SEEK_END);
-	len = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = calloc(1, (size_t)len + 1);
-	ck_assert_ptr_nonnull(buf);
-	ck_assert_uint_eq(fread(buf, 1, (size_t)len, f), (size_t)len);
-	fclose(f);
-	b = strstr(buf, "-- BEGIN shared bc_create\n");
-	ck_assert_msg(b != NULL, "%s: no BEGIN mark", path);
-	e = strstr(b, "-- END shared bc_create\n");
-	ck_assert_msg(e != NULL, "%s: no END mark", path);
-	ck_assert_ptr_null(strstr(e + 1, "-- BEGIN shared bc_create"));
-	out = strndup(b, (size_t)(e - b));
-	ck_assert_ptr_nonnull(out);
-	free(buf);
-	return (out);
 }
 
 /* json_equal(a, b) that consumes the reference b. */
@@ -633,8 +608,8 @@ START_TEST(import_counts_added_changed_unchanged)
 		struct tw_argv av = { 0 };
 		size_t i;
 
-		tw_argv_add(&av, "EVALSHA");
-		tw_argv_add(&av, tw_sha_tower);
+		tw_argv_add(&av, "FCALL");
+		tw_argv_add(&av, "tb_tower");
 		tw_argv_add(&av, "0");
 		tw_argv_add(&av, "tb:");
 		tw_argv_add(&av, "import");
@@ -952,18 +927,6 @@ START_TEST(bc_create_identity_choice)
 }
 END_TEST
 
-START_TEST(shared_bc_create_blocks_identical)
-{
-	char *a = block_of(TOWERBOT_SOURCE_DIR "/bot/scripts/tower.lua");
-	char *b = block_of(TOWERBOT_SOURCE_DIR "/bot/scripts/towerbot.lua");
-
-	ck_assert_uint_gt(strlen(a), 1000);
-	ck_assert_msg(strcmp(a, b) == 0, "the shared bc_create blocks differ");
-	free(a);
-	free(b);
-}
-END_TEST
-
 /* ------------------------------------------------------------------ */
 /* bc_enqueue                                                          */
 /* ------------------------------------------------------------------ */
@@ -1085,8 +1048,8 @@ take_run(const char *acct, uint64_t T, uint64_t B, uint64_t CT, uint64_t CB,
 	redisReply *r;
 	size_t i;
 
-	tw_argv_add(&av, "EVALSHA");
-	tw_argv_add(&av, tw_sha_tower);
+	tw_argv_add(&av, "FCALL");
+	tw_argv_add(&av, "tb_tower");
 	tw_argv_add(&av, "0");
 	tw_argv_add(&av, "tb:");
 	tw_argv_add(&av, "take");
@@ -1807,6 +1770,72 @@ START_TEST(city_37k_import_create_enqueue)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ */
+/* Redis CPU per event (printed, never asserted)                       */
+/* ------------------------------------------------------------------ */
+
+/* usec_per_call and calls of one command in INFO commandstats. */
+static double
+tw_usec_per_call(const char *cmd, long long *calls)
+{
+	redisReply *r = tw_cmd("INFO commandstats");
+	char key[64];
+	const char *p, *q;
+	double v = 0;
+
+	ck_assert_int_eq(r->type, REDIS_REPLY_STRING);
+	snprintf(key, sizeof(key), "cmdstat_%s:", cmd);
+	*calls = 0;
+	if ((p = strstr(r->str, key)) != NULL) {
+		if ((q = strstr(p, "calls=")) != NULL)
+			*calls = strtoll(q + 6, NULL, 10);
+		if ((q = strstr(p, "usec_per_call=")) != NULL)
+			v = strtod(q + 14, NULL);
+	}
+	freeReplyObject(r);
+	return (v);
+}
+
+/*
+ * The webhook hot path: BENCH_MSGS plain messages from 500 members, then
+ * BENCH_SIGNS /signup (no id: the chat's only open activity) of new
+ * members, each loop measured by the server (INFO commandstats).
+ */
+START_TEST(event_cpu_per_call)
+{
+	char user[32], start[32];
+	double us_msg, us_sign;
+	long long calls;
+	int i;
+
+	freeReplyObject(tw_cmd("CONFIG RESETSTAT"));
+	for (i = 0; i < BENCH_MSGS; i++) {
+		snprintf(user, sizeof(user), "m%d", i % 500);
+		ck_assert_str_eq(EVO(.user = user, .op = "msg"), "seen");
+	}
+	us_msg = tw_usec_per_call(BENCH_CMD, &calls);
+	ck_assert_int_eq(calls, BENCH_MSGS);
+
+	snprintf(start, sizeof(start), "%" PRId64,
+	    tw_time_ms() / 1000 + 86400);
+	ck_assert_str_eq(EVO(.user = "boss", .op = "newactivity", .oper = 1,
+			     .args = { "Drill", start, "0" }),
+	    "created");
+	freeReplyObject(tw_cmd("CONFIG RESETSTAT"));
+	for (i = 0; i < BENCH_SIGNS; i++) {
+		snprintf(user, sizeof(user), "s%d", i);
+		ck_assert_str_eq(EVO(.user = user, .op = "signup"), "signed");
+	}
+	us_sign = tw_usec_per_call(BENCH_CMD, &calls);
+	ck_assert_int_eq(calls, BENCH_SIGNS);
+	ck_assert_int_eq(tw_int("HGET tb:act:1 signed"), BENCH_SIGNS);
+	fprintf(stderr,
+	    "tower: redis cpu per event (%s): msg %.2f us (%d calls), "
+	    "signup %.2f us (%d calls)\n",
+	    BENCH_CMD, us_msg, BENCH_MSGS, us_sign, BENCH_SIGNS);
+}
+END_TEST
+
 Suite *
 tower_suite(void)
 {
@@ -1826,7 +1855,6 @@ tower_suite(void)
 	tcase_set_tags(tc, "redis");
 	tcase_add_unchecked_fixture(tc, tw_server_up, tw_server_down);
 	tcase_add_checked_fixture(tc, tw_setup, tw_teardown);
-	tcase_add_test(tc, shared_bc_create_blocks_identical);
 	tcase_add_test(tc, bc_create_levels_and_sharding);
 	tcase_add_loop_test(tc, bc_create_filters, 0,
 	    sizeof(filter_rows) / sizeof(filter_rows[0]));
@@ -1856,6 +1884,14 @@ tower_suite(void)
 	tcase_add_unchecked_fixture(tc, tw_server_up, tw_server_down);
 	tcase_add_checked_fixture(tc, tw_setup, tw_teardown);
 	tcase_add_test(tc, city_37k_import_create_enqueue);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("bench");
+	tcase_set_tags(tc, "redis");
+	tcase_set_timeout(tc, 300);
+	tcase_add_unchecked_fixture(tc, tw_server_up, tw_server_down);
+	tcase_add_checked_fixture(tc, tw_setup, tw_teardown);
+	tcase_add_test(tc, event_cpu_per_call);
 	suite_add_tcase(s, tc);
 	return (s);
 }

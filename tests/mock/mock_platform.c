@@ -14,7 +14,8 @@
  *				"errcode":0} for everything else.
  *   GET  /_mock/requests	the recorded calls as a JSON array of
  *				{seq, method, path, query, headers, body,
- *				at_ms}; ?since=N skips the first N.
+ *				at_ms, status (the answer given)};
+ *				?since=N skips the first N.
  *   POST /_mock/reset		forget calls, scripts, limits and counters.
  *   POST /_mock/script		{"path_prefix", "status", "body", "headers",
  *				"count"}: the next count matching calls get
@@ -60,7 +61,7 @@ struct mock_script {
 	int status;
 	char *body;
 	json_t *headers; /* object name -> string, owned */
-	int count;	 /* <= 0: forever */
+	int count;       /* <= 0: forever */
 };
 TAILQ_HEAD(mock_script_list, mock_script);
 
@@ -160,9 +161,8 @@ mock_string(const char *s, size_t len)
 		return (v);
 	copy = xmalloc(len + 1);
 	for (i = 0; i < len; i++)
-		copy[i] = ((unsigned char)s[i] >= 0x80 || s[i] == '\0') ?
-		    '?' :
-		    s[i];
+		copy[i] =
+		    ((unsigned char)s[i] >= 0x80 || s[i] == '\0') ? '?' : s[i];
 	v = json_stringn(copy, len);
 	free(copy);
 	return (v != NULL ? v : json_string(""));
@@ -209,10 +209,10 @@ mock_ctl_script(struct mock *m, struct evhttp_request *req)
 	raw = mock_body(req, &len);
 	root = json_loadb(raw, len, 0, NULL);
 	free(raw);
-	if (root == NULL || json_unpack(root, "{s?s, s?i, s?s, s?o, s?i}",
-				"path_prefix", &prefix, "status", &status,
-				"body", &body, "headers", &hdrs, "count",
-				&count) == -1 ||
+	if (root == NULL ||
+	    json_unpack(root, "{s?s, s?i, s?s, s?o, s?i}", "path_prefix",
+		&prefix, "status", &status, "body", &body, "headers", &hdrs,
+		"count", &count) == -1 ||
 	    status < 100 || status > 599 ||
 	    (hdrs != NULL && !json_is_object(hdrs))) {
 		json_decref(root);
@@ -243,9 +243,9 @@ mock_ctl_limits(struct mock *m, struct evhttp_request *req)
 	raw = mock_body(req, &len);
 	root = json_loadb(raw, len, 0, NULL);
 	free(raw);
-	if (root == NULL || json_unpack(root, "{s?F, s?F, s?s}",
-				"per_second", &ps, "per_chat_per_minute", &pc,
-				"chat_field", &field) == -1 ||
+	if (root == NULL ||
+	    json_unpack(root, "{s?F, s?F, s?s}", "per_second", &ps,
+		"per_chat_per_minute", &pc, "chat_field", &field) == -1 ||
 	    ps < 0 || pc < 0) {
 		json_decref(root);
 		mock_reply_json(req, 400,
@@ -263,7 +263,8 @@ mock_ctl_limits(struct mock *m, struct evhttp_request *req)
 static void
 mock_ctl_requests(struct mock *m, struct evhttp_request *req)
 {
-	const char *q = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
+	const char *q =
+	    evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
 	struct evkeyvalq args;
 	const char *since;
 	json_t *out;
@@ -306,6 +307,14 @@ mock_rate_check(struct mock *m, int64_t now, const char *body, size_t len)
 	char *s;
 	size_t i, n_sec = 0, n_chat = 0;
 
+	if (m->nhits > 0 && m->nhits == m->hits_cap) {
+		/* Drop what left the longest window before growing. */
+		for (i = 0; i < m->nhits && m->hits[i].at_ms <= now - 60000;)
+			i++;
+		memmove(m->hits, m->hits + i,
+		    (m->nhits - i) * sizeof(*m->hits));
+		m->nhits -= i;
+	}
 	if (m->nhits == m->hits_cap) {
 		m->hits_cap = m->hits_cap == 0 ? 1024 : 2 * m->hits_cap;
 		m->hits = realloc(m->hits, m->hits_cap * sizeof(*m->hits));
@@ -315,9 +324,9 @@ mock_rate_check(struct mock *m, int64_t now, const char *body, size_t len)
 	h = &m->hits[m->nhits++];
 	h->at_ms = now;
 	h->chat[0] = '\0';
-	if (m->chat_field != NULL &&
-	    (root = json_loadb(body, len, 0, NULL)) != NULL &&
-	    (v = json_object_get(root, m->chat_field)) != NULL &&
+	if ((root = json_loadb(body, len, 0, NULL)) != NULL &&
+	    (v = json_object_get(root,
+		 m->chat_field != NULL ? m->chat_field : "chat_id")) != NULL &&
 	    (s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT)) != NULL) {
 		snprintf(h->chat, sizeof(h->chat), "%s", s);
 		free(s);
@@ -339,8 +348,7 @@ mock_rate_check(struct mock *m, int64_t now, const char *body, size_t len)
 }
 
 static void
-mock_platform_call(struct mock *m, struct evhttp_request *req,
-    const char *path)
+mock_platform_call(struct mock *m, struct evhttp_request *req, const char *path)
 {
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
 	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
@@ -372,26 +380,26 @@ mock_platform_call(struct mock *m, struct evhttp_request *req,
 	body = mock_body(req, &len);
 	hdrs = json_object();
 	TAILQ_FOREACH(kv, in, next)
-		json_object_set_new(hdrs, kv->key, mock_string(kv->value,
-		    strlen(kv->value)));
-	rec = json_pack("{s:I, s:s, s:o, s:o, s:o, s:o, s:I}", "seq",
+	json_object_set_new(hdrs, kv->key,
+	    mock_string(kv->value, strlen(kv->value)));
+	mock_rate_check(m, now, body, len);
+	TAILQ_FOREACH(sc, &m->scripts, entry)
+	if (strncmp(path, sc->prefix, strlen(sc->prefix)) == 0)
+		break;
+	rec = json_pack("{s:I, s:s, s:o, s:o, s:o, s:o, s:I, s:i}", "seq",
 	    (json_int_t)json_array_size(m->requests), "method", method, "path",
 	    mock_string(path, strlen(path)), "query",
 	    mock_string(q != NULL ? q : "", q != NULL ? strlen(q) : 0),
 	    "headers", hdrs, "body", mock_string(body, len), "at_ms",
-	    (json_int_t)now);
+	    (json_int_t)now, "status", sc != NULL ? sc->status : 200);
 	if (rec == NULL)
 		abort();
 	json_array_append_new(m->requests, rec);
 	cnt = json_object_get(m->by_path, path);
 	json_object_set_new(m->by_path, path,
 	    json_integer(json_integer_value(cnt) + 1));
-	mock_rate_check(m, now, body, len);
 	free(body);
 
-	TAILQ_FOREACH(sc, &m->scripts, entry)
-		if (strncmp(path, sc->prefix, strlen(sc->prefix)) == 0)
-			break;
 	m->message_id++;
 	if (sc == NULL) {
 		if (strncmp(path, "/bot", 4) == 0)
@@ -407,10 +415,9 @@ mock_platform_call(struct mock *m, struct evhttp_request *req,
 	}
 	m->scripted++;
 	if (sc->headers != NULL)
-		json_object_foreach(sc->headers, name, val)
-			if (json_is_string(val))
-				evhttp_add_header(out, name,
-				    json_string_value(val));
+		json_object_foreach(sc->headers, name,
+		    val) if (json_is_string(val))
+		    evhttp_add_header(out, name, json_string_value(val));
 	if (sc->body != NULL && evhttp_find_header(out, "Content-Type") == NULL)
 		evhttp_add_header(out, "Content-Type", "application/json");
 	if ((buf = evbuffer_new()) == NULL)
@@ -446,15 +453,14 @@ mock_gencb(struct evhttp_request *req, void *arg)
 	else if (strcmp(path, "/_mock/reset") == 0 && cmd == EVHTTP_REQ_POST) {
 		mock_reset(m);
 		mock_reply_json(req, 200, json_pack("{s:b}", "ok", 1));
-	} else if (strcmp(path, "/_mock/script") == 0 &&
-	    cmd == EVHTTP_REQ_POST)
+	} else if (strcmp(path, "/_mock/script") == 0 && cmd == EVHTTP_REQ_POST)
 		mock_ctl_script(m, req);
-	else if (strcmp(path, "/_mock/limits") == 0 &&
-	    cmd == EVHTTP_REQ_POST)
+	else if (strcmp(path, "/_mock/limits") == 0 && cmd == EVHTTP_REQ_POST)
 		mock_ctl_limits(m, req);
 	else
 		mock_reply_json(req, 404,
-		    json_pack("{s:b, s:s}", "ok", 0, "error", "no such control"));
+		    json_pack("{s:b, s:s}", "ok", 0, "error",
+			"no such control"));
 }
 
 static void
@@ -535,7 +541,8 @@ main(int argc, char *argv[])
 	}
 	evhttp_set_max_body_size(http, 64 * 1024 * 1024);
 	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
-		EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE);
+					     EVHTTP_REQ_PUT |
+					     EVHTTP_REQ_DELETE);
 	evhttp_set_gencb(http, mock_gencb, &m);
 	if ((bs = evhttp_bind_socket_with_handle(http, host,
 		 (ev_uint16_t)port)) == NULL ||
