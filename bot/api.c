@@ -328,7 +328,7 @@ api_broadcast_done(void *arg, const struct bcast_result *res)
 		return;
 	}
 	if (res->id == 0) {
-		api_hold_error(req, 400, "no chat under that node matches");
+		api_hold_error(req, 422, "no chat matched");
 		return;
 	}
 	missing = json_array();
@@ -425,20 +425,31 @@ api_report_done(void *arg, enum store_status st, const redisReply *r)
 		return;
 	}
 	levels = json_array();
-	for (i = 3; i + 10 <= r->elements; i += 10)
+	for (i = 3; i + 10 <= r->elements; i += 10) {
+		const redisReply *const *e =
+		    (const redisReply *const *)r->element + i;
+		int reached = api_int(e[2]) > 0;
+
+		/* No reach time yet at a level where nothing arrived. */
 		json_array_append_new(levels,
-		    json_pack("{s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:f, s:I, "
+		    json_pack("{s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:I, "
 			      "s:I}",
-			"level", (json_int_t)api_int(r->element[i]), "targeted",
-			(json_int_t)api_int(r->element[i + 1]), "delivered",
-			(json_int_t)api_int(r->element[i + 2]), "failed",
-			(json_int_t)api_int(r->element[i + 3]), "pending",
-			(json_int_t)api_int(r->element[i + 4]), "p50_s",
-			api_int(r->element[i + 5]) / 1000.0, "p95_s",
-			api_int(r->element[i + 6]) / 1000.0, "max_s",
-			api_int(r->element[i + 7]) / 1000.0, "ack_chats",
-			(json_int_t)api_int(r->element[i + 8]), "ack_members",
-			(json_int_t)api_int(r->element[i + 9])));
+			"level", (json_int_t)api_int(e[0]), "targeted",
+			(json_int_t)api_int(e[1]), "delivered",
+			(json_int_t)api_int(e[2]), "failed",
+			(json_int_t)api_int(e[3]), "pending",
+			(json_int_t)api_int(e[4]), "p50_s",
+			reached ? json_real(api_int(e[5]) / 1000.0)
+				: json_null(),
+			"p95_s",
+			reached ? json_real(api_int(e[6]) / 1000.0)
+				: json_null(),
+			"max_s",
+			reached ? json_real(api_int(e[7]) / 1000.0)
+				: json_null(),
+			"ack_chats", (json_int_t)api_int(e[8]), "ack_members",
+			(json_int_t)api_int(e[9])));
+	}
 	api_hold_json(req, 200,
 	    json_pack("{s:I, s:s, s:I, s:o}", "id",
 		(json_int_t)api_int(r->element[0]), "text",
@@ -482,7 +493,7 @@ api_move_done(void *arg, enum store_status st, const redisReply *r)
 		return;
 	}
 	if (api_int(r->element[0]) < 0) {
-		api_hold_error(req, 400,
+		api_hold_error(req, 409,
 		    "cannot move: the target exists or lies inside the source");
 		return;
 	}
