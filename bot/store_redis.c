@@ -11,7 +11,6 @@
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 
-#include "adapters/sig.h"
 #include "bot/log.h"
 #include "bot/scripts.h"
 #include "bot/store_redis.h"
@@ -21,10 +20,10 @@
 #define STORE_BACKOFF_MAX_MS 5000
 #define STORE_CONNECT_MS     3000
 
-struct store_script_src {
-	const char *src;
-	const size_t *len;
-	char sha[2 * SIG_SHA1_LEN + 1];
+/* The Redis function of each script (bot/scripts/README.md). */
+static const char *const store_functions[SCRIPT_COUNT] = {
+	[SCRIPT_TOWERBOT] = "tb_event",
+	[SCRIPT_TOWER] = "tb_tower",
 };
 
 struct store_redis {
@@ -43,7 +42,6 @@ struct store_redis {
 	struct event *connect_deadline;
 	store_state_fn *state_cb;
 	void *state_arg;
-	struct store_script_src scripts[SCRIPT_COUNT];
 	int freeing;
 };
 
@@ -63,6 +61,7 @@ struct store_op {
 
 static void store_redis_connect(struct store_redis *);
 static void store_redis_load_scripts(struct store_redis *);
+static void store_redis_loaded(redisAsyncContext *, void *, void *);
 static void store_redis_schedule(struct store_redis *);
 
 static void
@@ -93,8 +92,9 @@ store_op_reply(redisAsyncContext *ac, void *r, void *privdata)
 	if (reply == NULL)
 		store_op_finish(op, STORE_DOWN, NULL);
 	else if (reply->type == REDIS_REPLY_ERROR) {
-		/* SCRIPT FLUSH behind our back: load again for next time. */
-		if (strncmp(reply->str, "NOSCRIPT", 8) == 0 && ac != NULL)
+		/* FUNCTION FLUSH behind our back: load again for next time. */
+		if (strncmp(reply->str, "ERR Function not found", 22) == 0 &&
+		    ac != NULL)
 			store_redis_load_scripts(op->sr);
 		store_op_finish(op, STORE_ERR, reply);
 	} else
@@ -104,16 +104,32 @@ store_op_reply(redisAsyncContext *ac, void *r, void *privdata)
 	free(op);
 }
 
+/*
+ * The scripts are one Redis Functions library: loaded (with REPLACE, so an
+ * upgraded daemon brings its own version) ahead of any command on the
+ * connection, so FCALL always finds it.  Its tables are built once here,
+ * not on every call as with EVALSHA.
+ */
 static void
 store_redis_load_scripts(struct store_redis *sr)
 {
-	size_t i;
-
 	if (sr->ac == NULL)
 		return;
-	for (i = 0; i < SCRIPT_COUNT; i++)
-		redisAsyncCommand(sr->ac, NULL, NULL, "SCRIPT LOAD %b",
-		    sr->scripts[i].src, *sr->scripts[i].len);
+	redisAsyncCommand(sr->ac, store_redis_loaded, sr,
+	    "FUNCTION LOAD REPLACE %b", script_library, script_library_len);
+}
+
+static void
+store_redis_loaded(redisAsyncContext *ac, void *r, void *privdata)
+{
+	struct store_redis *sr = privdata;
+	redisReply *reply = r;
+
+	(void)ac;
+	if (reply != NULL && reply->type == REDIS_REPLY_ERROR)
+		LOG(LL_ERROR, "store", KS("conn", sr->name),
+		    KS("outcome", "function_load_failed"),
+		    KS("detail", reply->str));
 }
 
 static void
@@ -270,8 +286,6 @@ store_redis_new(struct event_base *base, const char *url, const char *name,
     unsigned int op_timeout_ms, store_state_fn *state_cb, void *state_arg)
 {
 	struct store_redis *sr;
-	unsigned char sha[SIG_SHA1_LEN];
-	size_t i;
 
 	sr = xcalloc(1, sizeof(*sr));
 	sr->base = base;
@@ -279,18 +293,6 @@ store_redis_new(struct event_base *base, const char *url, const char *name,
 	sr->op_timeout_ms = op_timeout_ms;
 	sr->state_cb = state_cb;
 	sr->state_arg = state_arg;
-	sr->scripts[SCRIPT_TOWERBOT].src = script_towerbot;
-	sr->scripts[SCRIPT_TOWERBOT].len = &script_towerbot_len;
-	sr->scripts[SCRIPT_TOWER].src = script_tower;
-	sr->scripts[SCRIPT_TOWER].len = &script_tower_len;
-	for (i = 0; i < SCRIPT_COUNT; i++) {
-		const void *part = sr->scripts[i].src;
-		size_t len = *sr->scripts[i].len;
-
-		if (sig_digest(SIG_SHA1, &part, &len, 1, sha) == -1)
-			abort();
-		sig_hex(sha, sizeof(sha), sr->scripts[i].sha);
-	}
 	if (store_redis_parse_url(sr, url) == -1) {
 		store_redis_free(sr);
 		return (NULL);
@@ -381,9 +383,9 @@ store_redis_eval(struct store_redis *sr, enum store_script which,
 		return (-1);
 	av = xcalloc((size_t)argc + 3, sizeof(*av));
 	al = xcalloc((size_t)argc + 3, sizeof(*al));
-	av[0] = "EVALSHA";
-	al[0] = 7;
-	av[1] = sr->scripts[which].sha;
+	av[0] = "FCALL";
+	al[0] = 5;
+	av[1] = store_functions[which];
 	al[1] = strlen(av[1]);
 	av[2] = "0";
 	al[2] = 1;

@@ -62,8 +62,8 @@ int store_redis_cmd(struct store_redis *, store_done_fn *done, void *arg,
     unsigned int extra_ms, int argc, const char **argv, const size_t *argvlen);
 
 /*
- * EVALSHA of an embedded script (bot/scripts.h) with numkeys 0 and argv
- * as its ARGV.  Same contract as store_redis_cmd.
+ * FCALL of one function of the embedded library (bot/scripts.h) with
+ * numkeys 0 and argv as its arguments.  Same contract as store_redis_cmd.
  */
 enum store_script {
 	SCRIPT_TOWERBOT = 0,

@@ -1,15 +1,22 @@
--- tower.lua -- the system operations on the tower and on broadcasts.
+-- tower.lua -- the system operations on the tower and on broadcasts: the
+-- function tb_tower.
 --
--- EVALSHA <sha> 0 <prefix> <op> <now ms> ARGV...  One op per call: import,
--- move, bc_create, bc_enqueue, take, ack, escalate, resume.  The contract
--- (arguments, return values, keys, stream entries) is the section "The
--- tower and broadcasts" of bot/scripts/README.md; keep the two in step.
--- bc_create is shared with towerbot.lua (the "/broadcast" command) and is
--- kept byte-identical between the BEGIN/END marks in both files.
+-- FCALL tb_tower 0 <prefix> <op> <now ms> args...  One op per call:
+-- import, move, bc_create, bc_enqueue, take, ack, escalate, resume,
+-- report.  The contract (arguments, return values, keys, stream entries)
+-- is the section "The tower and broadcasts" of bot/scripts/README.md; keep
+-- the two in step.  bc_create is in lib.lua, shared with tb_event (the
+-- "/broadcast" command).
+--
+-- Part of the function library "towerbot" (lib.lua: how it is built, and
+-- the rules).  This body runs once, at FUNCTION LOAD; tb_tower (at the
+-- end) sets the per-call locals below from its args on every call.  The
+-- body is one do ... end block, not indented.
 
-local P = ARGV[1] or ''
-local op = ARGV[2] or ''
-local now_ms = tonumber(ARGV[3] or '') or 0
+do
+
+-- Set from args by tb_tower at the start of every call.
+local P, op, now_ms
 
 -- The consumer group the daemon reads the queues with (README "ack").
 local GROUP = 'tb'
@@ -36,207 +43,7 @@ local function subtree_ranges(p)
 		{ '[' .. p .. '/', '(' .. p .. '0' } }
 end
 
--- BEGIN shared bc_create
--- One broadcast over the tower (README "tower.lua", op bc_create): every
--- chat bound to origin or below that passes the filters gets a level and
--- a sending identity (sharded), written to bc:<id>:chats.  Kept
--- byte-identical in towerbot.lua and tower.lua (a test compares them), so
--- it uses no local of either file.  Returns { id, total, idents, levels },
--- { 0, 0, '', '' } when no chat matched (nothing written), or
--- { -1, 0, '', '' } for a bad argument.
-local function bc_create(P, now_ms, origin, adapter, chat, sender, prio,
-    text, flevel, ftag, fpurpose, idmap, esc)
-	local BAD = { -1, 0, '', '' }
-	if (prio ~= 'urgent' and prio ~= 'normal') or text == '' or
-	    origin == '' then
-		return BAD
-	end
-	if fpurpose ~= '' and fpurpose ~= 'members' and
-	    fpurpose ~= 'council' then
-		return BAD
-	end
-	-- Level filter: '' (every level), 'n' or 'n-m'.
-	local lmin, lmax = 0, math.huge
-	if flevel ~= '' then
-		local lo, hi = string.match(flevel, '^(%d+)%-(%d+)$')
-		if not lo then
-			lo = string.match(flevel, '^(%d+)$')
-			hi = lo
-		end
-		if not lo or #lo > 6 or #hi > 6 then
-			return BAD
-		end
-		lmin, lmax = tonumber(lo), tonumber(hi)
-	end
-	-- Escalate after: '' = the SPEC default of the priority, 0 = never.
-	local esc_ms
-	if esc == '' then
-		esc_ms = (prio == 'urgent') and 900000 or 3600000
-	elseif string.match(esc, '^%d+$') and #esc <= 15 then
-		esc_ms = tonumber(esc)
-	else
-		return BAD
-	end
-	-- Identities map: adapter=acct1,acct2;adapter2=~robot,a ('' = _).
-	local map = {}
-	for part in string.gmatch(idmap, '[^;]+') do
-		local a, list = string.match(part, '^([^=]+)=(.*)$')
-		if a then
-			local m = map[a] or { list = {}, set = {} }
-			for acc in string.gmatch(list .. ',', '([^,]*),') do
-				if acc == '' then
-					acc = '_'
-				end
-				if not m.set[acc] then
-					m.set[acc] = true
-					m.list[#m.list + 1] = acc
-				end
-			end
-			map[a] = m
-		end
-	end
-
-	local _, odepth = string.gsub(origin, '/', '')
-	local level_of, tag_of = {}, {}
-	local function has_tag(path)
-		local v = tag_of[path]
-		if v == nil then
-			local tags = redis.call('HGET', P .. 'node:' .. path,
-			    'tags') or ''
-			v = string.find(',' .. tags .. ',', ',' .. ftag .. ',',
-			    1, true) ~= nil
-			if not v and path ~= origin then
-				local parent = string.match(path, '^(.*)/[^/]*$')
-				v = parent ~= nil and has_tag(parent)
-			end
-			tag_of[path] = v
-		end
-		return v
-	end
-	-- The candidate with the fewest chats so far (ties: the first), from
-	-- the comma separated list (nil = the map's list); nil if none fits.
-	local count = {}
-	local function choose(a, m, list, robot)
-		local best, bestn
-		local function consider(acc)
-			if acc == '' then
-				acc = '_'
-			end
-			if not m.set[acc] or (acc == '~robot' and robot == '') then
-				return
-			end
-			local n = count[a .. '/' .. acc] or 0
-			if not bestn or n < bestn then
-				best, bestn = acc, n
-			end
-		end
-		if list then
-			for acc in string.gmatch(list .. ',', '([^,]*),') do
-				consider(acc)
-			end
-		else
-			for _, acc in ipairs(m.list) do
-				consider(acc)
-			end
-		end
-		return best
-	end
-
-	local tower = P .. 'tower'
-	local pairs_out, per_level = {}, {}
-	local total = 0
-	local ranges = { { '[' .. origin .. '\t', '[' .. origin .. '\t\255' },
-		{ '[' .. origin .. '/', '(' .. origin .. '0' } }
-	for _, r in ipairs(ranges) do
-		local members = redis.call('ZRANGEBYLEX', tower, r[1], r[2])
-		for _, mem in ipairs(members) do
-			local path, a, c = string.match(mem,
-			    '^([^\t]*)\t([^\t]*)\t(.*)$')
-			local lv = path and level_of[path]
-			if path and not lv then
-				local _, d = string.gsub(path, '/', '')
-				lv = d - odepth
-				level_of[path] = lv
-			end
-			if lv and lv >= lmin and lv <= lmax and
-			    (ftag == '' or has_tag(path)) then
-				local v = redis.call('HMGET', P .. 'chat:' .. a ..
-				    ':' .. c, 'purpose', 'ident', 'accts', 'robot')
-				local purpose = v[1] or ''
-				if purpose == '' then
-					purpose = 'members'
-				end
-				if fpurpose == '' or purpose == fpurpose then
-					local m = map[a]
-					local robot = v[4] or ''
-					local ident
-					if m then
-						if v[2] and v[2] ~= '' then
-							ident = choose(a, m, v[2], robot)
-						end
-						if not ident and v[3] and v[3] ~= '' then
-							ident = choose(a, m, v[3], robot)
-						end
-						if not ident then
-							ident = choose(a, m, nil, robot)
-						end
-					end
-					ident = ident or '~none'
-					local key = a .. '/' .. ident
-					count[key] = (count[key] or 0) + 1
-					per_level[lv] = (per_level[lv] or 0) + 1
-					total = total + 1
-					pairs_out[#pairs_out + 1] = a .. '\t' .. c
-					pairs_out[#pairs_out + 1] = lv .. '\t' .. ident
-				end
-			end
-		end
-	end
-	if total == 0 then
-		return { 0, 0, '', '' }
-	end
-
-	local id = redis.call('INCR', P .. 'seq:bc')
-	local bk = P .. 'bc:' .. id
-	for i = 1, #pairs_out, 1000 do
-		redis.call('HSET', bk .. ':chats',
-		    unpack(pairs_out, i, math.min(i + 999, #pairs_out)))
-	end
-	local levels, lvargs = {}, {}
-	for l, n in pairs(per_level) do
-		levels[#levels + 1] = l
-	end
-	table.sort(levels)
-	local lvout = {}
-	for i, l in ipairs(levels) do
-		lvargs[#lvargs + 1] = 't:' .. l
-		lvargs[#lvargs + 1] = per_level[l]
-		lvout[i] = l .. '=' .. per_level[l]
-	end
-	redis.call('HSET', bk .. ':lv', unpack(lvargs))
-	local idents = {}
-	for k in pairs(count) do
-		idents[#idents + 1] = k
-	end
-	table.sort(idents)
-	for i, k in ipairs(idents) do
-		idents[i] = k .. '=' .. count[k]
-	end
-	local esc_at = 0
-	if esc_ms > 0 then
-		esc_at = now_ms + esc_ms
-		redis.call('ZADD', P .. 'bc:escalate', esc_at, id)
-	end
-	redis.call('HSET', bk, 'origin', origin, 'adapter', adapter,
-	    'chat', chat, 'sender', sender, 'text', text, 'prio', prio,
-	    'created', now_ms, 'total', total, 'state', 'enqueuing',
-	    'cursor', '', 'escalate_ms', esc_ms, 'escalate_at', esc_at,
-	    'filters', 'level=' .. flevel .. ',tag=' .. ftag .. ',purpose=' ..
-	    fpurpose)
-	redis.call('SADD', P .. 'bc:enqueuing', id)
-	return { id, total, table.concat(idents, ','), table.concat(lvout, ',') }
-end
--- END shared bc_create
+-- bc_create is in lib.lua (shared with tb_event).
 
 ---------------------------------------------------------------------------
 -- import: groups of 8 (path, name, kind, tags, adapter, chat, purpose,
@@ -627,8 +434,9 @@ end
 ---------------------------------------------------------------------------
 
 -- A person's display name: the registered real name, else the name of
--- their first identity, else #pid.
-local person_names = {}
+-- their first identity, else #pid.  The memo (like liaisons_memo) lives
+-- for one call: tb_tower empties it.
+local person_names
 local function person_name(pid)
 	local n = person_names[pid]
 	if n == nil then
@@ -650,7 +458,7 @@ local function person_name(pid)
 end
 
 -- Liaisons of path, by name, sorted (role exactly liaison on path).
-local liaisons_memo = {}
+local liaisons_memo
 local function liaisons_at(path)
 	local l = liaisons_memo[path]
 	if l == nil then
@@ -822,34 +630,42 @@ local function op_report()
 end
 
 ---------------------------------------------------------------------------
--- Dispatch
+-- tb_tower: dispatch
 ---------------------------------------------------------------------------
 
-if op == 'import' then
-	return op_import()
-elseif op == 'move' then
-	return op_move()
-elseif op == 'bc_create' then
+local function op_bc_create()
 	local function a(i)
 		return ARGV[3 + i] or ''
 	end
 	return bc_create(P, now_ms, a(1), a(2), a(3), a(4), a(5), a(6), a(7),
 	    a(8), a(9), a(10), a(11))
-elseif op == 'bc_enqueue' then
-	return op_bc_enqueue()
-elseif op == 'take' then
-	return op_take()
-elseif op == 'ack' then
-	return op_ack()
-elseif op == 'escalate' then
-	return op_escalate()
-elseif op == 'report' then
-	return op_report()
-elseif op == 'resume' then
+end
+
+local function op_resume()
 	local ids = redis.call('SMEMBERS', P .. 'bc:enqueuing')
 	table.sort(ids, function(x, y)
 		return (tonumber(x) or 0) < (tonumber(y) or 0)
 	end)
 	return ids
 end
-return redis.error_reply('tower.lua: unknown op ' .. op)
+
+local OPS = { import = op_import, move = op_move, bc_create = op_bc_create,
+	bc_enqueue = op_bc_enqueue, take = op_take, ack = op_ack,
+	escalate = op_escalate, report = op_report, resume = op_resume }
+
+local function tb_tower(_, args)
+	ARGV = args
+	P = args[1] or ''
+	op = args[2] or ''
+	now_ms = tonumber(args[3] or '') or 0
+	person_names, liaisons_memo = {}, {}
+	local f = OPS[op]
+	if not f then
+		return redis.error_reply('tb_tower: unknown op ' .. op)
+	end
+	return f()
+end
+
+redis.register_function('tb_tower', tb_tower)
+
+end -- tower.lua

@@ -1,32 +1,28 @@
--- towerbot.lua -- one inbound event, one round trip.
+-- towerbot.lua -- one inbound event, one round trip: the function tb_event.
 --
 -- Dedupes the event, records the sender, applies the command and queues
 -- every reply as a message key + params, all atomically (SPEC section 3,
--- "atomic in the store").  The contract (ARGV layout, return value, reply
+-- "atomic in the store").  The contract (args layout, return value, reply
 -- stream entries, message keys, key schema) is bot/scripts/README.md; keep
 -- the two in step.  Never raise: bad input gets a reply key, not an error.
+--
+-- Part of the function library "towerbot" (lib.lua: how it is built, and
+-- the rules).  This body runs once, at FUNCTION LOAD; tb_event (at the
+-- end) sets the per-call locals below from its args on every call.  The
+-- body is one do ... end block, not indented.
+
+do
 
 ---------------------------------------------------------------------------
--- Arguments
+-- Arguments: set from args by tb_event at the start of every call
 ---------------------------------------------------------------------------
 
-local P = ARGV[1] or ''
-local now_ms_s = ARGV[2] or ''
-local now_ms = tonumber(now_ms_s)
-if not now_ms or not string.match(now_ms_s, '^%d+$') then
-	return { 'ok', 'bad_args', '' }
-end
-local now = math.floor(now_ms / 1000)
+local P, now_ms_s, now_ms, now
+local adapter, account, event_id, chat, user, uname_arg, uhandle_arg
+local msg_id, is_operator, op, tkind, tvalue, tname, thandle
 
-local function split(s, sep)
-	local out = {}
-	if s == nil or s == '' then
-		return out
-	end
-	for part in string.gmatch(s .. sep, '(.-)' .. sep) do
-		out[#out + 1] = part
-	end
-	return out
+local function arg(i)
+	return ARGV[18 + i] or ''
 end
 
 -- ARGV[3], in this order (SPEC section 3 defaults).
@@ -35,35 +31,30 @@ local COV_NAMES = { 'absence_limit', 'restriction_activities',
 	'credit_absent', 'credit_late_cancel', 'credit_remind', 'credit_warn',
 	'credit_blacklist', 'late_cancel_hours', 'checkin_before_minutes' }
 local COV_DEFAULTS = { 3, 1, 90, 100, 2, -10, -3, -2, -5, -20, 2, 60 }
-local C = {}
-do
-	local given = split(ARGV[3] or '', ',')
-	for i, name in ipairs(COV_NAMES) do
-		local v = tonumber(given[i] or '')
-		C[name] = v or COV_DEFAULTS[i]
-	end
-end
-local LADDER = split(ARGV[4] or '', ',')
-if #LADDER == 0 then
-	LADDER = { 'remind', 'warn', 'blacklist' }
-end
 
-local adapter = ARGV[5] or ''
-local account = ARGV[6] or ''
-local event_id = ARGV[7] or ''
-local chat = ARGV[8] or ''
-local user = ARGV[9] or ''
-local uname_arg = ARGV[10] or ''
-local uhandle_arg = ARGV[11] or ''
-local msg_id = ARGV[12] or ''
-local is_operator = ARGV[13] == '1'
-local op = ARGV[14] or ''
-local tkind = ARGV[15] or ''
-local tvalue = ARGV[16] or ''
-local tname = ARGV[17] or ''
-local thandle = ARGV[18] or ''
-local function arg(i)
-	return ARGV[18 + i] or ''
+-- The covenant numbers C (by name) and the warn ladder LADDER, parsed from
+-- ARGV 3 and 4 by config_load.  They are kept between calls while those
+-- two strings stay the same (they change only with the configuration), so
+-- they are read-only: never write into C or LADDER.
+local C, LADDER
+local cov_src, ladder_src
+
+local function config_load(cov, ladder)
+	if cov ~= cov_src then
+		local given = split(cov, ',')
+		local c = {}
+		for i, name in ipairs(COV_NAMES) do
+			c[name] = tonumber(given[i] or '') or COV_DEFAULTS[i]
+		end
+		C, cov_src = c, cov
+	end
+	if ladder ~= ladder_src then
+		local l = split(ladder, ',')
+		if #l == 0 then
+			l = { 'remind', 'warn', 'blacklist' }
+		end
+		LADDER, ladder_src = l, ladder
+	end
 end
 
 -- Strict integer parse: tonumber() alone accepts "0x10", "1e3", " 5".
@@ -142,10 +133,9 @@ local function member_upsert(a, u, name, handle, touch)
 	end
 	local m = { id = v[1], pid = v[2] or v[1], name = v[3] or '',
 		username = v[4] or '' }
-	local set = {}
+	local set
 	if name ~= '' and name ~= m.name then
-		set[#set + 1] = 'name'
-		set[#set + 1] = name
+		set = { 'name', name }
 		m.name = name
 	end
 	if handle ~= '' and handle ~= m.username then
@@ -158,15 +148,17 @@ local function member_upsert(a, u, name, handle, touch)
 		end
 		redis.call('SET', P .. 'uname:' .. a .. ':' ..
 		    string.lower(handle), u)
+		set = set or {}
 		set[#set + 1] = 'username'
 		set[#set + 1] = handle
 		m.username = handle
 	end
 	if touch and now - num(v[5], 0) >= 60 then
+		set = set or {}
 		set[#set + 1] = 'seen'
 		set[#set + 1] = now
 	end
-	if #set > 0 then
+	if set then
 		redis.call('HSET', k, unpack(set))
 	end
 	return m
@@ -218,8 +210,8 @@ end
 
 -- The chat's hash, read once per event (README "towerbot.lua,
 -- additions"): its node and the accounts that received its messages.
-local chat_key = P .. 'chat:' .. adapter .. ':' .. chat
-local chat_node, chat_accts
+-- chat_key is set, and the other two cleared, by tb_event on every call.
+local chat_key, chat_node, chat_accts
 
 local function chat_load()
 	if chat_accts == nil then
@@ -237,8 +229,9 @@ local function accts_learn()
 	if acc == '' then
 		acc = '_'
 	end
-	if not string.find(',' .. chat_accts .. ',', ',' .. acc .. ',', 1,
-	    true) then
+	-- (Usually the only account: skip building the two strings.)
+	if chat_accts ~= acc and not string.find(',' .. chat_accts .. ',',
+	    ',' .. acc .. ',', 1, true) then
 		if chat_accts == '' then
 			chat_accts = acc
 		else
@@ -593,13 +586,6 @@ local H = {}
 local NEED = { newactivity = 4, close = 4, warn = 4, blacklist = 4,
 	unblacklist = 4, credit = 4, stars = 4, role = 5, bind = 6,
 	broadcast = 3, report = 3 }
-
-local function record_only()
-	return 'seen', ''
-end
-H.msg = record_only
-H.join = record_only
-H.part = record_only
 
 H.say = function()
 	local key = arg(1)
@@ -1055,207 +1041,7 @@ H.bind = function()
 	return 'bound', ''
 end
 
--- BEGIN shared bc_create
--- One broadcast over the tower (README "tower.lua", op bc_create): every
--- chat bound to origin or below that passes the filters gets a level and
--- a sending identity (sharded), written to bc:<id>:chats.  Kept
--- byte-identical in towerbot.lua and tower.lua (a test compares them), so
--- it uses no local of either file.  Returns { id, total, idents, levels },
--- { 0, 0, '', '' } when no chat matched (nothing written), or
--- { -1, 0, '', '' } for a bad argument.
-local function bc_create(P, now_ms, origin, adapter, chat, sender, prio,
-    text, flevel, ftag, fpurpose, idmap, esc)
-	local BAD = { -1, 0, '', '' }
-	if (prio ~= 'urgent' and prio ~= 'normal') or text == '' or
-	    origin == '' then
-		return BAD
-	end
-	if fpurpose ~= '' and fpurpose ~= 'members' and
-	    fpurpose ~= 'council' then
-		return BAD
-	end
-	-- Level filter: '' (every level), 'n' or 'n-m'.
-	local lmin, lmax = 0, math.huge
-	if flevel ~= '' then
-		local lo, hi = string.match(flevel, '^(%d+)%-(%d+)$')
-		if not lo then
-			lo = string.match(flevel, '^(%d+)$')
-			hi = lo
-		end
-		if not lo or #lo > 6 or #hi > 6 then
-			return BAD
-		end
-		lmin, lmax = tonumber(lo), tonumber(hi)
-	end
-	-- Escalate after: '' = the SPEC default of the priority, 0 = never.
-	local esc_ms
-	if esc == '' then
-		esc_ms = (prio == 'urgent') and 900000 or 3600000
-	elseif string.match(esc, '^%d+$') and #esc <= 15 then
-		esc_ms = tonumber(esc)
-	else
-		return BAD
-	end
-	-- Identities map: adapter=acct1,acct2;adapter2=~robot,a ('' = _).
-	local map = {}
-	for part in string.gmatch(idmap, '[^;]+') do
-		local a, list = string.match(part, '^([^=]+)=(.*)$')
-		if a then
-			local m = map[a] or { list = {}, set = {} }
-			for acc in string.gmatch(list .. ',', '([^,]*),') do
-				if acc == '' then
-					acc = '_'
-				end
-				if not m.set[acc] then
-					m.set[acc] = true
-					m.list[#m.list + 1] = acc
-				end
-			end
-			map[a] = m
-		end
-	end
-
-	local _, odepth = string.gsub(origin, '/', '')
-	local level_of, tag_of = {}, {}
-	local function has_tag(path)
-		local v = tag_of[path]
-		if v == nil then
-			local tags = redis.call('HGET', P .. 'node:' .. path,
-			    'tags') or ''
-			v = string.find(',' .. tags .. ',', ',' .. ftag .. ',',
-			    1, true) ~= nil
-			if not v and path ~= origin then
-				local parent = string.match(path, '^(.*)/[^/]*$')
-				v = parent ~= nil and has_tag(parent)
-			end
-			tag_of[path] = v
-		end
-		return v
-	end
-	-- The candidate with the fewest chats so far (ties: the first), from
-	-- the comma separated list (nil = the map's list); nil if none fits.
-	local count = {}
-	local function choose(a, m, list, robot)
-		local best, bestn
-		local function consider(acc)
-			if acc == '' then
-				acc = '_'
-			end
-			if not m.set[acc] or (acc == '~robot' and robot == '') then
-				return
-			end
-			local n = count[a .. '/' .. acc] or 0
-			if not bestn or n < bestn then
-				best, bestn = acc, n
-			end
-		end
-		if list then
-			for acc in string.gmatch(list .. ',', '([^,]*),') do
-				consider(acc)
-			end
-		else
-			for _, acc in ipairs(m.list) do
-				consider(acc)
-			end
-		end
-		return best
-	end
-
-	local tower = P .. 'tower'
-	local pairs_out, per_level = {}, {}
-	local total = 0
-	local ranges = { { '[' .. origin .. '\t', '[' .. origin .. '\t\255' },
-		{ '[' .. origin .. '/', '(' .. origin .. '0' } }
-	for _, r in ipairs(ranges) do
-		local members = redis.call('ZRANGEBYLEX', tower, r[1], r[2])
-		for _, mem in ipairs(members) do
-			local path, a, c = string.match(mem,
-			    '^([^\t]*)\t([^\t]*)\t(.*)$')
-			local lv = path and level_of[path]
-			if path and not lv then
-				local _, d = string.gsub(path, '/', '')
-				lv = d - odepth
-				level_of[path] = lv
-			end
-			if lv and lv >= lmin and lv <= lmax and
-			    (ftag == '' or has_tag(path)) then
-				local v = redis.call('HMGET', P .. 'chat:' .. a ..
-				    ':' .. c, 'purpose', 'ident', 'accts', 'robot')
-				local purpose = v[1] or ''
-				if purpose == '' then
-					purpose = 'members'
-				end
-				if fpurpose == '' or purpose == fpurpose then
-					local m = map[a]
-					local robot = v[4] or ''
-					local ident
-					if m then
-						if v[2] and v[2] ~= '' then
-							ident = choose(a, m, v[2], robot)
-						end
-						if not ident and v[3] and v[3] ~= '' then
-							ident = choose(a, m, v[3], robot)
-						end
-						if not ident then
-							ident = choose(a, m, nil, robot)
-						end
-					end
-					ident = ident or '~none'
-					local key = a .. '/' .. ident
-					count[key] = (count[key] or 0) + 1
-					per_level[lv] = (per_level[lv] or 0) + 1
-					total = total + 1
-					pairs_out[#pairs_out + 1] = a .. '\t' .. c
-					pairs_out[#pairs_out + 1] = lv .. '\t' .. ident
-				end
-			end
-		end
-	end
-	if total == 0 then
-		return { 0, 0, '', '' }
-	end
-
-	local id = redis.call('INCR', P .. 'seq:bc')
-	local bk = P .. 'bc:' .. id
-	for i = 1, #pairs_out, 1000 do
-		redis.call('HSET', bk .. ':chats',
-		    unpack(pairs_out, i, math.min(i + 999, #pairs_out)))
-	end
-	local levels, lvargs = {}, {}
-	for l, n in pairs(per_level) do
-		levels[#levels + 1] = l
-	end
-	table.sort(levels)
-	local lvout = {}
-	for i, l in ipairs(levels) do
-		lvargs[#lvargs + 1] = 't:' .. l
-		lvargs[#lvargs + 1] = per_level[l]
-		lvout[i] = l .. '=' .. per_level[l]
-	end
-	redis.call('HSET', bk .. ':lv', unpack(lvargs))
-	local idents = {}
-	for k in pairs(count) do
-		idents[#idents + 1] = k
-	end
-	table.sort(idents)
-	for i, k in ipairs(idents) do
-		idents[i] = k .. '=' .. count[k]
-	end
-	local esc_at = 0
-	if esc_ms > 0 then
-		esc_at = now_ms + esc_ms
-		redis.call('ZADD', P .. 'bc:escalate', esc_at, id)
-	end
-	redis.call('HSET', bk, 'origin', origin, 'adapter', adapter,
-	    'chat', chat, 'sender', sender, 'text', text, 'prio', prio,
-	    'created', now_ms, 'total', total, 'state', 'enqueuing',
-	    'cursor', '', 'escalate_ms', esc_ms, 'escalate_at', esc_at,
-	    'filters', 'level=' .. flevel .. ',tag=' .. ftag .. ',purpose=' ..
-	    fpurpose)
-	redis.call('SADD', P .. 'bc:enqueuing', id)
-	return { id, total, table.concat(idents, ','), table.concat(lvout, ',') }
-end
--- END shared bc_create
+-- bc_create is in lib.lua (shared with tb_tower).
 
 -- The tower and broadcasts (SPEC section 5; README "towerbot.lua,
 -- additions").
@@ -1500,32 +1286,71 @@ H.stars = function()
 end
 
 ---------------------------------------------------------------------------
--- Main: dedupe, record the sender, check rights, dispatch
+-- tb_event: dedupe, record the sender, check rights, dispatch
 ---------------------------------------------------------------------------
 
-if event_id ~= '' then
-	-- SPEC section 6: every event id is remembered for 24 h.
-	if not redis.call('SET', P .. 'dedup:' .. adapter .. ':' .. event_id,
-	    1, 'NX', 'EX', 86400) then
-		return { 'dup', 'dup', '' }
+-- Plain chat traffic, most of the webhooks: dedupe, record the sender and
+-- learn the account, nothing else (no config parse, no handler).
+local RECORD_ONLY = { msg = true, join = true, part = true }
+
+local function tb_event(_, args)
+	ARGV = args
+	P = args[1] or ''
+	now_ms_s = args[2] or ''
+	now_ms = tonumber(now_ms_s)
+	if not now_ms or not string.match(now_ms_s, '^%d+$') then
+		return { 'ok', 'bad_args', '' }
 	end
+	now = math.floor(now_ms / 1000)
+	adapter = args[5] or ''
+	account = args[6] or ''
+	event_id = args[7] or ''
+	chat = args[8] or ''
+	user = args[9] or ''
+	uname_arg = args[10] or ''
+	uhandle_arg = args[11] or ''
+	op = args[14] or ''
+	chat_key = P .. 'chat:' .. adapter .. ':' .. chat
+	chat_node, chat_accts = nil, nil
+
+	if event_id ~= '' then
+		-- SPEC section 6: every event id is remembered for 24 h.
+		if not redis.call('SET', P .. 'dedup:' .. adapter .. ':' ..
+		    event_id, 1, 'NX', 'EX', 86400) then
+			return { 'dup', 'dup', '' }
+		end
+	end
+	if user == '' or adapter == '' then
+		return { 'ok', 'no_sender', '' }
+	end
+	local me = member_upsert(adapter, user, uname_arg, uhandle_arg, true)
+	accts_learn()
+	if RECORD_ONLY[op] then
+		return { 'ok', 'seen', '' }
+	end
+
+	local handler = H[op]
+	if not handler then
+		return { 'ok', 'unknown_op', '' }
+	end
+	config_load(args[3] or '', args[4] or '')
+	msg_id = args[12] or ''
+	is_operator = args[13] == '1'
+	tkind = args[15] or ''
+	tvalue = args[16] or ''
+	tname = args[17] or ''
+	thandle = args[18] or ''
+	if NEED[op] and rank_of(me.pid, community()) < NEED[op] then
+		reply('not_allowed', { cmd = op })
+		return { 'ok', 'not_allowed', '' }
+	end
+	local outcome, act = handler(me)
+	if type(outcome) == 'table' then
+		return outcome
+	end
+	return { 'ok', outcome, act or '' }
 end
 
-local handler = H[op]
-if user == '' or adapter == '' then
-	return { 'ok', 'no_sender', '' }
-end
-local me = member_upsert(adapter, user, uname_arg, uhandle_arg, true)
-accts_learn()
-if not handler then
-	return { 'ok', 'unknown_op', '' }
-end
-if NEED[op] and rank_of(me.pid, community()) < NEED[op] then
-	reply('not_allowed', { cmd = op })
-	return { 'ok', 'not_allowed', '' }
-end
-local outcome, act = handler(me)
-if type(outcome) == 'table' then
-	return outcome
-end
-return { 'ok', outcome, act or '' }
+redis.register_function('tb_event', tb_event)
+
+end -- towerbot.lua

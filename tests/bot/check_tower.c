@@ -80,6 +80,7 @@ static long long bc_create_village(const char *, const char *, const char *,
 static void bc_enqueue_all(long long, int);
 static double tw_elapsed(const struct timespec *);
 static double tw_usec_per_call(const char *, long long *);
+static json_int_t me_credit(const char *, const char *);
 static int jeq(json_t *, json_t *);
 
 #define EV(...)  tw_event_run(&(struct tw_event){ __VA_ARGS__ })
@@ -1771,6 +1772,119 @@ START_TEST(city_37k_import_create_enqueue)
 END_TEST
 
 /* ------------------------------------------------------------------ */
+/* the function library                                                */
+/* ------------------------------------------------------------------ */
+
+/* FUNCTION LIST: library towerbot has exactly tb_event and tb_tower. */
+START_TEST(library_registers_two_functions)
+{
+	redisReply *r = tw_cmd("FUNCTION LIST"), *lib, *fns = NULL, *f;
+	const char *names[2] = { NULL, NULL };
+	size_t i, j;
+
+	ck_assert_uint_eq(r->elements, 1);
+	lib = r->element[0];
+	for (i = 0; i + 1 < lib->elements; i += 2) {
+		if (strcmp(lib->element[i]->str, "library_name") == 0)
+			ck_assert_str_eq(lib->element[i + 1]->str, "towerbot");
+		if (strcmp(lib->element[i]->str, "functions") == 0)
+			fns = lib->element[i + 1];
+	}
+	ck_assert_ptr_nonnull(fns);
+	ck_assert_uint_eq(fns->elements, 2);
+	for (i = 0; i < 2; i++) {
+		f = fns->element[i];
+		for (j = 0; j + 1 < f->elements; j += 2) {
+			if (strcmp(f->element[j]->str, "name") == 0)
+				names[i] = f->element[j + 1]->str;
+			/* Default flags: both write. */
+			if (strcmp(f->element[j]->str, "flags") == 0)
+				ck_assert_uint_eq(f->element[j + 1]->elements,
+				    0);
+		}
+		ck_assert_ptr_nonnull(names[i]);
+	}
+	ck_assert_msg((strcmp(names[0], "tb_event") == 0 &&
+			  strcmp(names[1], "tb_tower") == 0) ||
+			  (strcmp(names[0], "tb_tower") == 0 &&
+			      strcmp(names[1], "tb_event") == 0),
+	    "functions %s, %s", names[0], names[1]);
+	freeReplyObject(r);
+
+	/* Loading again replaces it (every daemon does, on connect). */
+	tw_load();
+}
+END_TEST
+
+/* The credit of a /me of user u under prefix "x:" with covenant cov. */
+static json_int_t
+me_credit(const char *u, const char *cov)
+{
+	redisReply *r;
+	json_t *es, *p;
+	json_int_t credit;
+
+	r = tw_cmd("FCALL tb_event 0 x: 1700000000000 %s %s tg %s %s c1 %s "
+		   "%s %s m1 0 me %s %s %s %s",
+	    cov, "remind,warn,blacklist", "", "", u, "", "", "", "", "", "");
+	ck_assert_int_eq(r->type, REDIS_REPLY_ARRAY);
+	ck_assert_str_eq(r->element[1]->str, "me");
+	freeReplyObject(r);
+	es = stream_entries("x:q:tg:_:r");
+	ck_assert_uint_ge(json_array_size(es), 1);
+	p = entry_params(json_array_get(es, json_array_size(es) - 1));
+	credit = json_integer_value(json_object_get(p, "credit"));
+	json_decref(p);
+	json_decref(es);
+	return (credit);
+}
+
+/*
+ * Nothing of one call leaks into the next: the prefix, the event and the
+ * covenant numbers (cached by their string) are per call.
+ */
+START_TEST(library_state_is_per_call)
+{
+	redisReply *r;
+	char *s;
+
+	ck_assert_int_eq(me_credit("u1", "3,1,90,100"), 100);
+	ck_assert_int_eq(me_credit("u2", "3,1,90,50"), 50);
+	ck_assert_int_eq(me_credit("u3", "3,1,90,100"), 100);
+	ck_assert_int_eq(me_credit("u4", ""), 100);
+
+	/* Plain messages under two prefixes, one after the other. */
+	r = tw_cmd("FCALL tb_event 0 y: 1700000000000 %s %s tg %s e1 c1 u1 "
+		   "%s %s m1 0 msg %s %s %s %s",
+	    "junk", "", "", "", "", "", "", "", "");
+	ck_assert_str_eq(r->element[1]->str, "seen");
+	freeReplyObject(r);
+	ck_assert_int_eq(tw_int("HGET y:m:tg:u1 id"), 1);
+	ck_assert_int_eq(tw_int("HGET x:m:tg:u1 id"), 1);
+	ck_assert_int_eq(tw_int("GET x:seq:member"), 4);
+	s = tw_str("HGET y:chat:tg:c1 accts");
+	ck_assert_str_eq(s, "_");
+	free(s);
+	/* The same event id again under y: is a duplicate there only. */
+	r = tw_cmd("FCALL tb_event 0 y: 1700000000000 %s %s tg %s e1 c1 u1 "
+		   "%s %s m1 0 msg %s %s %s %s",
+	    "", "", "", "", "", "", "", "", "");
+	ck_assert_str_eq(r->element[0]->str, "dup");
+	freeReplyObject(r);
+
+	/* tb_tower: an unknown op is an error, and changes nothing. */
+	r = redisCommand(tw_c, "FCALL tb_tower 0 x: nosuchop 0");
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(r->type, REDIS_REPLY_ERROR);
+	ck_assert_ptr_nonnull(strstr(r->str, "unknown op nosuchop"));
+	freeReplyObject(r);
+	r = tower_op("resume", 0, NULL);
+	ck_assert_uint_eq(r->elements, 0);
+	freeReplyObject(r);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
 /* Redis CPU per event (printed, never asserted)                       */
 /* ------------------------------------------------------------------ */
 
@@ -1816,8 +1930,7 @@ START_TEST(event_cpu_per_call)
 	us_msg = tw_usec_per_call(BENCH_CMD, &calls);
 	ck_assert_int_eq(calls, BENCH_MSGS);
 
-	snprintf(start, sizeof(start), "%" PRId64,
-	    tw_time_ms() / 1000 + 86400);
+	snprintf(start, sizeof(start), "%" PRId64, tw_time_ms() / 1000 + 86400);
 	ck_assert_str_eq(EVO(.user = "boss", .op = "newactivity", .oper = 1,
 			     .args = { "Drill", start, "0" }),
 	    "created");
@@ -1841,6 +1954,14 @@ tower_suite(void)
 {
 	Suite *s = suite_create("tower");
 	TCase *tc;
+
+	tc = tcase_create("library");
+	tcase_set_tags(tc, "redis");
+	tcase_add_unchecked_fixture(tc, tw_server_up, tw_server_down);
+	tcase_add_checked_fixture(tc, tw_setup, tw_teardown);
+	tcase_add_test(tc, library_registers_two_functions);
+	tcase_add_test(tc, library_state_is_per_call);
+	suite_add_tcase(s, tc);
 
 	tc = tcase_create("import_move");
 	tcase_set_tags(tc, "redis");
