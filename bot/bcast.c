@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "bot/bcast.h"
+#include "bot/deliver.h"
 #include "bot/inbound.h"
 #include "bot/log.h"
 #include "core/broadcast.h"

@@ -77,8 +77,9 @@ struct bot_ident *botd_ident(struct botd *, const char *adapter,
 /* Wall clock, unix seconds and milliseconds. */
 int64_t botd_now(void);
 int64_t botd_now_ms(void);
-/* Monotonic milliseconds. */
+/* Monotonic milliseconds and microseconds. */
 uint64_t botd_mono_ms(void);
+uint64_t botd_mono_us(void);
 
 /* Check whether draining is finished, and if so leave the loop. */
 void botd_drain_check(struct botd *);

@@ -53,7 +53,12 @@
 #define DELIVER_TOUCH_MS      15000 /* re-claim entries held this long */
 #define DELIVER_RECLAIM_IDLE  "60000"
 #define DELIVER_RECLAIM_MS    10000
-#define DELIVER_DIGEST_MAX    20 /* messages merged into one */
+#define DELIVER_DIGEST_MAX    20      /* messages merged into one */
+#define DELIVER_HORIZON_US    1000000 /* rate slots reserved this far ahead */
+#define DELIVER_HORIZON_N_US  50000   /* ... for normal broadcasts */
+#define DELIVER_SOON_MS       1000    /* a wait this short is the account's */
+#define DELIVER_BLOCK_FULL_MS 50 /* read block while a stream is left out */
+#define DELIVER_CHAT_BUCKETS  1024
 
 enum {
 	PRIO_R = 0, /* replies to commands */
@@ -73,13 +78,25 @@ struct dlv {
 	int queued;  /* on lane->q[prio] */
 	char id[48]; /* stream entry id */
 	char *chat, *reply_to, *mention, *mention_name, *params, *key;
-	char *robot, *bc, *thread;
+	char *robot, *bc, *thread, *reply_url;
+	int64_t reply_url_expires;
 	char *text; /* rendered once */
 	unsigned int attempts;
 	uint64_t not_before; /* monotonic ms */
+	uint64_t send_at;    /* monotonic us of its reserved rate slot */
+	int scheduled;       /* on lane->sched */
+	int in_batch; /* in lane->batch while its rate call runs: not to be
+			  taken into another send meanwhile */
 	uint64_t held_since; /* monotonic ms, for touching */
 };
 TAILQ_HEAD(dlv_list, dlv);
+
+/* How many entries of one chat a lane has queued, for digests. */
+struct chat_count {
+	struct chat_count *next;
+	unsigned int n;
+	char chat[];
+};
 
 /* One send: a message, or a digest of several for one chat. */
 struct send {
@@ -98,8 +115,10 @@ struct lane {
 	char *streams[PRIO_COUNT];
 	struct dlv_list q[PRIO_COUNT];
 	unsigned int nq[PRIO_COUNT];
+	struct dlv_list sched; /* granted, waiting for their slot, in order */
+	struct chat_count *chats[DELIVER_CHAT_BUCKETS]; /* queued per chat */
 	unsigned int normal_cap;
-	uint64_t period_ms, burst, chat_period_ms, chat_burst;
+	uint64_t period_us, burst, chat_period_us, chat_burst;
 	uint64_t paused_until; /* the platform asked us to wait */
 	unsigned int inflight;
 	int taking;         /* a rate call is in flight */
@@ -128,7 +147,8 @@ struct deliver {
 	unsigned int queued, inflight;
 	int stopped, groups_ready;
 	struct event *wake, *ack_timer, *maint;
-	char **acks; /* pending "ack" argument groups */
+	struct event *sched_ev; /* the earliest reserved slot */
+	char **acks;            /* pending "ack" argument groups */
 	size_t nacks, acks_cap;
 	size_t ack_calls;
 	struct dlv *held[DELIVER_HASH];
@@ -139,6 +159,7 @@ struct deliver {
 static void deliver_pump(struct deliver *);
 static void deliver_read(struct reader *);
 static void deliver_send_part(struct send *);
+static void deliver_sched_run(struct deliver *);
 
 static uint64_t
 deliver_rand(struct deliver *dv)
@@ -206,8 +227,56 @@ dlv_free(struct dlv *d)
 	free(d->robot);
 	free(d->bc);
 	free(d->thread);
+	free(d->reply_url);
 	free(d->text);
 	free(d);
+}
+
+static struct chat_count **
+deliver_chat_slot(struct lane *ln, const char *chat)
+{
+	struct chat_count **pp;
+	uint64_t h = 1469598103934665603ULL;
+	const char *c;
+
+	for (c = chat; *c != '\0'; c++)
+		h = (h ^ (unsigned char)*c) * 1099511628211ULL;
+	pp = &ln->chats[h % DELIVER_CHAT_BUCKETS];
+	while (*pp != NULL && strcmp((*pp)->chat, chat) != 0)
+		pp = &(*pp)->next;
+	return (pp);
+}
+
+/* Entries of chat queued in ln. */
+static unsigned int
+deliver_chat_queued(struct lane *ln, const char *chat)
+{
+	struct chat_count **pp = deliver_chat_slot(ln, chat);
+
+	return (*pp != NULL ? (*pp)->n : 0);
+}
+
+static void
+deliver_chat_add(struct lane *ln, const char *chat, int delta)
+{
+	struct chat_count **pp = deliver_chat_slot(ln, chat), *cc;
+	size_t len;
+
+	if (*pp == NULL) {
+		if (delta < 0)
+			return;
+		len = strlen(chat);
+		cc = xcalloc(1, sizeof(*cc) + len + 1);
+		memcpy(cc->chat, chat, len);
+		*pp = cc;
+	}
+	cc = *pp;
+	if (delta < 0 && cc->n <= 1) {
+		*pp = cc->next;
+		free(cc);
+		return;
+	}
+	cc->n = delta < 0 ? cc->n - 1 : cc->n + 1;
 }
 
 static void
@@ -219,6 +288,7 @@ deliver_unqueue(struct deliver *dv, struct dlv *d)
 	d->lane->nq[d->prio]--;
 	dv->queued--;
 	d->queued = 0;
+	deliver_chat_add(d->lane, d->chat, -1);
 }
 
 static void
@@ -231,6 +301,7 @@ deliver_enqueue(struct deliver *dv, struct dlv *d, int head)
 	d->lane->nq[d->prio]++;
 	dv->queued++;
 	d->queued = 1;
+	deliver_chat_add(d->lane, d->chat, 1);
 }
 
 static void
@@ -535,6 +606,12 @@ deliver_send_part(struct send *s)
 	msg.now = botd_now();
 	msg.robot = d->robot;
 	msg.thread = d->thread;
+	/* A per-conversation reply endpoint, only while it lasts. */
+	if (*d->reply_url != '\0' &&
+	    (d->reply_url_expires == 0 || msg.now < d->reply_url_expires)) {
+		msg.reply_url = d->reply_url;
+		msg.reply_url_expires = d->reply_url_expires;
+	}
 	msg.delivery_id = did;
 	if (s->off == 0) {
 		msg.reply_to = d->reply_to;
@@ -587,6 +664,7 @@ deliver_start(struct lane *ln, struct dlv *d, uint64_t now)
 	struct send *s;
 	struct dlv *o, *next;
 	size_t len, max = ln->ident->ops->text_max, cap = 4;
+	unsigned int left;
 	int p;
 
 	s = xcalloc(1, sizeof(*s));
@@ -596,13 +674,22 @@ deliver_start(struct lane *ln, struct dlv *d, uint64_t now)
 	deliver_unqueue(dv, d);
 	s->items[s->n++] = d;
 	len = strlen(d->text);
-	if (*d->mention == '\0' && (max == 0 || len < max)) {
+	/* Only as long as entries of this chat remain to be found. */
+	left = deliver_chat_queued(ln, d->chat);
+	if (*d->mention == '\0' && (max == 0 || len < max) && left > 0) {
 		for (p = 0; p < PRIO_COUNT && s->n < DELIVER_DIGEST_MAX; p++)
 			for (o = TAILQ_FIRST(&ln->q[p]);
-			     o != NULL && s->n < DELIVER_DIGEST_MAX; o = next) {
+			     o != NULL && s->n < DELIVER_DIGEST_MAX && left > 0;
+			     o = next) {
 				next = TAILQ_NEXT(o, entry);
-				if (o->not_before > now ||
-				    strcmp(o->chat, d->chat) != 0 ||
+				if (strcmp(o->chat, d->chat) != 0)
+					continue;
+				left--;
+				if (o->in_batch)
+					continue;
+				/* Waiting for this chat's quota is what the
+				 * digest is for; a retry's backoff is not. */
+				if ((o->attempts > 0 && o->not_before > now) ||
 				    *o->mention != '\0' ||
 				    strcmp(o->robot, d->robot) != 0 ||
 				    (max != 0 &&
@@ -701,6 +788,86 @@ deliver_lane_authed(struct lane *ln, uint64_t now, uint64_t *wake)
 
 /* ---- rate: one tower.lua "take" per batch ---- */
 
+/* Send the entries whose reserved slot has come; re-arm for the next. */
+static void
+deliver_sched_run(struct deliver *dv)
+{
+	uint64_t now = botd_mono_us(), next = 0;
+	struct timeval tv;
+	struct dlv *d;
+	size_t i;
+
+	for (i = 0; i < dv->nlanes; i++) {
+		struct lane *ln = &dv->lanes[i];
+
+		/* The platform asked to wait (429): reserved slots are no
+		 * longer good; ask for new ones once the pause is over. */
+		if (ln->paused_until > now / 1000)
+			while ((d = TAILQ_FIRST(&ln->sched)) != NULL) {
+				TAILQ_REMOVE(&ln->sched, d, entry);
+				d->scheduled = 0;
+				d->not_before = ln->paused_until;
+				deliver_enqueue(dv, d, 1);
+			}
+		while ((d = TAILQ_FIRST(&ln->sched)) != NULL) {
+			if (d->send_at > now) {
+				if (next == 0 || d->send_at < next)
+					next = d->send_at;
+				break;
+			}
+			TAILQ_REMOVE(&ln->sched, d, entry);
+			d->scheduled = 0;
+			if (dv->stopped) {
+				/* Stays pending in Redis for the next start. */
+				deliver_held_del(dv, d);
+				dlv_free(d);
+				continue;
+			}
+			deliver_start(ln, d, now / 1000);
+		}
+	}
+	if (next != 0) {
+		tv.tv_sec = (long)((next - now) / 1000000);
+		tv.tv_usec = (long)((next - now) % 1000000);
+		evtimer_add(dv->sched_ev, &tv);
+	}
+}
+
+static void
+deliver_sched_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	deliver_sched_run(arg);
+	deliver_pump(arg);
+}
+
+/* Keep d for its reserved slot, delay_us from now; slots come in order. */
+static void
+deliver_schedule(struct deliver *dv, struct dlv *d, uint64_t delay_us)
+{
+	struct lane *ln = d->lane;
+	struct dlv *o;
+
+	deliver_unqueue(dv, d);
+	d->send_at = botd_mono_us() + delay_us;
+	d->scheduled = 1;
+	TAILQ_FOREACH_REVERSE(o, &ln->sched, dlv_list, entry)
+	if (o->send_at <= d->send_at)
+		break;
+	if (o == NULL)
+		TAILQ_INSERT_HEAD(&ln->sched, d, entry);
+	else
+		TAILQ_INSERT_AFTER(&ln->sched, o, d, entry);
+	if (TAILQ_FIRST(&ln->sched) == d)
+		deliver_sched_run(dv);
+}
+
+/*
+ * The rate answer (tower.lua take, bot/scripts/README.md): per chat, a
+ * reserved slot delay_us >= 0 from now, or a refusal to ask again after
+ * -delay_us.
+ */
 static void
 deliver_take_done(void *arg, enum store_status st, const redisReply *r)
 {
@@ -710,36 +877,52 @@ deliver_take_done(void *arg, enum store_status st, const redisReply *r)
 	size_t i;
 
 	ln->taking = 0;
+	for (i = 0; i < ln->nbatch; i++)
+		ln->batch[i]->in_batch = 0;
 	for (i = 0; i < ln->nbatch; i++) {
 		struct dlv *d = ln->batch[i];
-		long long wait = -1;
+		long long us = -500000;
+
+		/* Gone into a digest sent meanwhile (an earlier item of this
+		 * loop, or a reserved slot that fired). */
+		if (!d->queued)
+			continue;
 
 		if (st == STORE_OK && r->type == REDIS_REPLY_ARRAY &&
 		    i < r->elements) {
 			if (r->element[i]->type == REDIS_REPLY_INTEGER)
-				wait = r->element[i]->integer;
+				us = r->element[i]->integer;
 			else if (r->element[i]->type == REDIS_REPLY_STRING)
-				wait = strtoll(r->element[i]->str, NULL, 10);
+				us = strtoll(r->element[i]->str, NULL, 10);
 		}
-		if (wait == 0 && !dv->stopped)
-			deliver_start(ln, d, now);
-		else
-			d->not_before = now + (wait > 0 ? (uint64_t)wait : 500);
+		if (us >= 0 && !dv->stopped) {
+			if (us == 0)
+				deliver_start(ln, d, now);
+			else
+				deliver_schedule(dv, d, (uint64_t)us);
+		} else
+			d->not_before = now + (uint64_t)(-us + 999) / 1000;
 	}
 	ln->nbatch = 0;
 	deliver_pump(dv);
 	botd_drain_check(dv->bd);
 }
 
-/* Pick up to a batch of distinct ready chats, replies first. */
+/*
+ * Pick up to a batch of distinct ready chats, replies first, then urgent,
+ * then normal.  A higher priority with entries about to be ready (waiting
+ * for the account's next slot, not for a chat's quota far off) keeps the
+ * lower ones out of the batch, so they cannot take its slots: urgent is
+ * always served before normal (SPEC section 5).
+ */
 static size_t
 deliver_collect(struct lane *ln, uint64_t now, uint64_t *wake, size_t max)
 {
 	struct dlv *d;
 	size_t n = 0, i;
-	int p, dup;
+	int p, dup, soon;
 
-	for (p = 0; p < PRIO_COUNT && n < max; p++)
+	for (p = 0, soon = 0; p < PRIO_COUNT && n < max && !soon; p++)
 		TAILQ_FOREACH(d, &ln->q[p], entry)
 		{
 			if (n == max)
@@ -747,12 +930,17 @@ deliver_collect(struct lane *ln, uint64_t now, uint64_t *wake, size_t max)
 			if (d->not_before > now) {
 				if (*wake == 0 || d->not_before < *wake)
 					*wake = d->not_before;
+				if (d->attempts == 0 &&
+				    d->not_before - now <= DELIVER_SOON_MS)
+					soon = 1;
 				continue;
 			}
 			for (dup = 0, i = 0; i < n && !dup; i++)
 				dup = strcmp(ln->batch[i]->chat, d->chat) == 0;
-			if (!dup)
+			if (!dup) {
+				d->in_batch = 1;
 				ln->batch[n++] = d;
+			}
 		}
 	return (n);
 }
@@ -762,7 +950,8 @@ deliver_pump_lane(struct deliver *dv, struct lane *ln, uint64_t now,
     uint64_t *wake)
 {
 	const char **av;
-	char nowbuf[32], per[4][24];
+	char nowbuf[32], per[5][24];
+	uint64_t horizon;
 	size_t n, i, ac = 0, room;
 
 	if (ln->taking || (ln->nq[0] + ln->nq[1] + ln->nq[2]) == 0)
@@ -781,28 +970,40 @@ deliver_pump_lane(struct deliver *dv, struct lane *ln, uint64_t now,
 	    room < DELIVER_BATCH ? room : DELIVER_BATCH);
 	if (n == 0)
 		return;
-	if (ln->period_ms == 0 && ln->chat_period_ms == 0) {
+	if (ln->period_us == 0 && ln->chat_period_us == 0) {
 		/* No limit at all (the console): no need to ask Redis. */
+		for (i = 0; i < n; i++)
+			ln->batch[i]->in_batch = 0;
 		for (i = 0; i < n; i++)
 			if (ln->batch[i]->queued)
 				deliver_start(ln, ln->batch[i], now);
 		return;
 	}
-	av = xcalloc(9 + n, sizeof(*av));
+	av = xcalloc(10 + n, sizeof(*av));
 	snprintf(nowbuf, sizeof(nowbuf), "%lld", (long long)botd_now_ms());
 	snprintf(per[0], sizeof(per[0]), "%llu",
-	    (unsigned long long)ln->period_ms);
+	    (unsigned long long)ln->period_us);
 	snprintf(per[1], sizeof(per[1]), "%llu", (unsigned long long)ln->burst);
 	snprintf(per[2], sizeof(per[2]), "%llu",
-	    (unsigned long long)ln->chat_period_ms);
+	    (unsigned long long)ln->chat_period_us);
 	snprintf(per[3], sizeof(per[3]), "%llu",
 	    (unsigned long long)ln->chat_burst);
+	/* Reserve far ahead only for replies and urgent messages: a normal
+	 * broadcast must not commit slots an urgent one may need. */
+	for (i = 0, horizon = DELIVER_HORIZON_US; i < n; i++)
+		if (ln->batch[i]->prio == PRIO_N) {
+			horizon = 2 * ln->period_us > DELIVER_HORIZON_N_US
+				      ? 2 * ln->period_us
+				      : DELIVER_HORIZON_N_US;
+			break;
+		}
+	snprintf(per[4], sizeof(per[4]), "%llu", (unsigned long long)horizon);
 	av[ac++] = dv->bd->cfg.redis_prefix;
 	av[ac++] = "take";
 	av[ac++] = nowbuf;
 	av[ac++] = ln->ident->acfg->name;
 	av[ac++] = ln->ident->account->name;
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 5; i++)
 		av[ac++] = per[i];
 	for (i = 0; i < n; i++)
 		av[ac++] = ln->batch[i]->chat;
@@ -810,8 +1011,12 @@ deliver_pump_lane(struct deliver *dv, struct lane *ln, uint64_t now,
 		(int)ac, av, NULL) == 0) {
 		ln->taking = 1;
 		ln->nbatch = n;
-	} else if (*wake == 0 || now + 500 < *wake)
-		*wake = now + 500;
+	} else {
+		for (i = 0; i < n; i++)
+			ln->batch[i]->in_batch = 0;
+		if (*wake == 0 || now + 500 < *wake)
+			*wake = now + 500;
+	}
 	free(av);
 }
 
@@ -912,6 +1117,9 @@ deliver_take_entry(struct deliver *dv, struct lane *ln, int prio,
 	d->params = xstrdup(deliver_field(fv, "params"));
 	d->robot = xstrdup(deliver_field(fv, "robot"));
 	d->thread = xstrdup(deliver_field(fv, "thread"));
+	d->reply_url = xstrdup(deliver_field(fv, "reply_url"));
+	d->reply_url_expires =
+	    strtoll(deliver_field(fv, "reply_url_expires"), NULL, 10);
 	/* Only the broadcast itself counts as reaching a chat; an escalation
 	 * also names its broadcast but is not a delivery of it. */
 	if (*deliver_field(fv, "bc") != '\0' &&
@@ -1014,7 +1222,7 @@ deliver_read(struct reader *rd)
 	const char **av, **ids;
 	char block[16];
 	size_t i, ac = 0, ns = 0;
-	int p;
+	int p, left_out = 0;
 
 	if (dv->stopped || rd->reading || dv->nlanes == 0 ||
 	    !store_redis_up((rd->high ? dv->bd->qstore : dv->bd->qstore_n)))
@@ -1030,9 +1238,8 @@ deliver_read(struct reader *rd)
 	 * most what we had read, a few buffers' worth. */
 	av[ac++] = rd->recovered ? DELIVER_READ_COUNT : "1000000";
 	if (rd->recovered) {
-		snprintf(block, sizeof(block), "%d", DELIVER_BLOCK_MS);
 		av[ac++] = "BLOCK";
-		av[ac++] = block;
+		av[ac++] = block; /* filled in below */
 	}
 	av[ac++] = "STREAMS";
 	for (i = 0; i < dv->nlanes; i++) {
@@ -1050,6 +1257,10 @@ deliver_read(struct reader *rd)
 			ids[ns++] = rd->recovered ? ">" : "0";
 		}
 	}
+	/* With a stream left out, block only briefly: it must be read again
+	 * as soon as its entries have gone out. */
+	snprintf(block, sizeof(block), "%d",
+	    left_out ? DELIVER_BLOCK_FULL_MS : DELIVER_BLOCK_MS);
 	if (ns > 0) {
 		for (i = 0; i < ns; i++)
 			av[ac++] = ids[i];
@@ -1239,6 +1450,7 @@ deliver_new(struct botd *bd)
 
 		ln->dv = dv;
 		ln->ident = id;
+		TAILQ_INIT(&ln->sched);
 		for (p = 0; p < PRIO_COUNT; p++) {
 			TAILQ_INIT(&ln->q[p]);
 			ln->streams[p] = xasprintf("%sq:%s:%s:%c",
@@ -1250,12 +1462,17 @@ deliver_new(struct botd *bd)
 		}
 		/* A robot lane has no account: every chat is its own
 		 * sending identity with the per-chat limit. */
-		ln->period_ms =
-		    id->robot ? 0 : ratelimit_period_ms(rate->per_second);
+		/* Paced a little under the limit: a send that leaves a few
+		 * ms late must not make the platform count one too many. */
+		ln->period_us = id->robot
+				    ? 0
+				    : ratelimit_period_us(rate->per_second *
+							  DELIVER_RATE_MARGIN);
 		ln->burst = rate->burst;
-		ln->chat_period_ms =
+		ln->chat_period_us =
 		    rate->per_chat_per_minute > 0
-			? ratelimit_period_ms(rate->per_chat_per_minute / 60.0)
+			? ratelimit_period_us(rate->per_chat_per_minute / 60.0 *
+					      DELIVER_RATE_MARGIN)
 			: 0;
 		ln->chat_burst = 1;
 		per_s = id->robot ? 1000 : rate->per_second;
@@ -1275,7 +1492,9 @@ deliver_new(struct botd *bd)
 	dv->wake = evtimer_new(bd->base, deliver_wake_cb, dv);
 	dv->ack_timer = evtimer_new(bd->base, deliver_ack_timer_cb, dv);
 	dv->maint = evtimer_new(bd->base, deliver_maint_cb, dv);
-	if (dv->wake == NULL || dv->ack_timer == NULL || dv->maint == NULL)
+	dv->sched_ev = evtimer_new(bd->base, deliver_sched_cb, dv);
+	if (dv->wake == NULL || dv->ack_timer == NULL || dv->maint == NULL ||
+	    dv->sched_ev == NULL)
 		abort();
 	evtimer_add(dv->maint, &tv);
 	return (dv);
@@ -1290,6 +1509,7 @@ deliver_stop(struct deliver *dv)
 	for (i = 0; i < 2; i++)
 		evtimer_del(dv->readers[i].again);
 	evtimer_del(dv->maint);
+	evtimer_del(dv->sched_ev);
 	deliver_ack_flush(dv);
 }
 
@@ -1315,14 +1535,28 @@ deliver_free(struct deliver *dv)
 	if (dv == NULL)
 		return;
 	for (i = 0; i < dv->nlanes; i++) {
+		struct lane *ln = &dv->lanes[i];
+		size_t b;
+
+		while ((d = TAILQ_FIRST(&ln->sched)) != NULL) {
+			TAILQ_REMOVE(&ln->sched, d, entry);
+			dlv_free(d);
+		}
 		for (p = 0; p < PRIO_COUNT; p++) {
-			while ((d = TAILQ_FIRST(&dv->lanes[i].q[p])) != NULL) {
-				TAILQ_REMOVE(&dv->lanes[i].q[p], d, entry);
+			while ((d = TAILQ_FIRST(&ln->q[p])) != NULL) {
+				TAILQ_REMOVE(&ln->q[p], d, entry);
 				dlv_free(d);
 			}
-			free(dv->lanes[i].streams[p]);
+			free(ln->streams[p]);
 		}
-		free(dv->lanes[i].batch);
+		for (b = 0; b < DELIVER_CHAT_BUCKETS; b++)
+			while (ln->chats[b] != NULL) {
+				struct chat_count *cc = ln->chats[b];
+
+				ln->chats[b] = cc->next;
+				free(cc);
+			}
+		free(ln->batch);
 	}
 	for (i = 0; i < dv->nacks; i++)
 		free(dv->acks[i]);
@@ -1332,6 +1566,7 @@ deliver_free(struct deliver *dv)
 	event_free(dv->wake);
 	event_free(dv->ack_timer);
 	event_free(dv->maint);
+	event_free(dv->sched_ev);
 	free(dv->dead_stream);
 	free(dv->lanes);
 	free(dv);

@@ -17,6 +17,13 @@
 
 struct deliver;
 
+/*
+ * Sends are paced at this share of each configured rate, so that a send
+ * leaving a few ms late never makes the platform count one too many in its
+ * window; broadcast plans use the same pace.
+ */
+#define DELIVER_RATE_MARGIN 0.98
+
 struct deliver *deliver_new(struct botd *);
 /* Abort what is in flight (it stays pending in Redis) and free. */
 void deliver_free(struct deliver *);

@@ -133,7 +133,7 @@ inbound_say(struct botd *bd, const char *adapter, const char *account,
     const char *chat, const char *user, const char *msg_id, const char *key,
     const char *params, inbound_done_fn *done, void *arg)
 {
-	const char *av[20];
+	const char *av[24];
 	char now_ms[32];
 	struct inbound_op *op;
 	int ac = 0;
@@ -153,6 +153,9 @@ inbound_say(struct botd *bd, const char *adapter, const char *account,
 	av[ac++] = msg_id;
 	av[ac++] = "0";
 	av[ac++] = "say";
+	av[ac++] = "";
+	av[ac++] = "";
+	av[ac++] = "";
 	av[ac++] = "";
 	av[ac++] = "";
 	av[ac++] = "";
@@ -178,7 +181,7 @@ inbound_submit(struct botd *bd, const char *adapter, const char *account,
 {
 	const char *av[INBOUND_ARGC_MAX];
 	char now_ms[32], num[8][32], *params = NULL;
-	char event_id[sizeof(ev->event_id) + 72];
+	char event_id[sizeof(ev->event_id) + 72], expires[32];
 	struct command *cmd;
 	struct inbound_op *op;
 	const char *opname = "msg";
@@ -222,6 +225,12 @@ inbound_submit(struct botd *bd, const char *adapter, const char *account,
 	av[ac++] = cmd->target.value;
 	av[ac++] = cmd->target.name;
 	av[ac++] = cmd->target.username;
+	/* ARGV 19-21: where replies go within the conversation. */
+	av[ac++] = ev->thread;
+	av[ac++] = ev->reply_url;
+	snprintf(expires, sizeof(expires), "%lld",
+	    (long long)ev->reply_url_expires);
+	av[ac++] = expires;
 
 	if (is_cmd && cmd->id == CMD_UNKNOWN) {
 		params = inbound_params("name", cmd->name, NULL, NULL);

@@ -2,11 +2,12 @@
  * ratelimit.h -- send-rate arithmetic (SPEC section 5): GCRA, the
  * "generic cell rate algorithm", a token bucket kept as one timestamp.
  *
- * Pure: time comes in as now_ms (any millisecond clock; bot/ uses a
- * monotonic one, and the Redis Lua mirror uses the server's TIME).  No
- * clock, no store.
+ * Pure: time comes in as an argument (any clock; the unit is the
+ * caller's, milliseconds for ratelimit_take() in practice, microseconds
+ * for ratelimit_reserve(), whose Lua mirror is tb_tower op take over the
+ * Redis server's TIME: bot/scripts/README.md).  No clock, no store.
  *
- * The formula, in integer milliseconds; the Lua version must match it.
+ * ratelimit_take(), grant-now-or-refuse, in integer milliseconds:
  * T is the emission interval (period_ms), B the burst (0 counts as 1),
  * tat the stored theoretical arrival time (0 when idle):
  *
@@ -21,6 +22,27 @@
  * rate + burst in any second.  If now steps backwards, base stays at tat
  * and ahead only grows: a clock step never grants an extra send (it
  * delays the next ones by the size of the step instead).
+ *
+ * ratelimit_reserve(), reservations: a caller asks for a send and is
+ * given the earliest time it may go, up to horizon ahead, so it never
+ * polls and a late caller loses no slot that is still within the
+ * horizon.  Per limiter (period T, burst B, 0 counting as 1; period 0
+ * does not constrain), the earliest time is max(now, tat - (B - 1) * T)
+ * (saturating at 0); for an account and a chat:
+ *
+ *	s = max(now, earliest(acct), earliest(chat))
+ *	if s - now <= horizon:	grant, delay = s - now (>= 0);
+ *				tat = max(tat, s) + T for both limiters
+ *	else:			refuse, delay = -(s - now - horizon) (<= -1);
+ *				nothing changes
+ *
+ * The account is checked first: when it alone refuses, the delay is its
+ * own refusal, whatever the chat (a caller reserving for several chats
+ * stops at that one: they would all get the same).  Each grant advances
+ * tat by T from the later of tat and its slot, so grants of one limiter
+ * are at least T apart beyond the burst, and any window of W (half open)
+ * holds at most B + ceil(W / T) - 1 of them; a refusal reserves nothing.
+ * A clock step back only delays (s never goes below the stored schedule).
  */
 #ifndef CORE_RATELIMIT_H
 #define CORE_RATELIMIT_H
@@ -29,11 +51,14 @@
 
 /* The longest emission interval ratelimit_period_ms() returns: a year. */
 #define RATELIMIT_PERIOD_MAX_MS (UINT64_C(366) * 86400 * 1000)
+/* The same in microseconds, for ratelimit_period_us(). */
+#define RATELIMIT_PERIOD_MAX_US (RATELIMIT_PERIOD_MAX_MS * 1000)
 
 /* One limited sender (an account, or one chat).  Zero it, or call
  * ratelimit_init(), for an idle limiter. */
 struct ratelimit {
-	uint64_t tat_ms; /* theoretical arrival time of the next send */
+	uint64_t tat; /* theoretical arrival time of the next send, in the
+		       * caller's unit */
 };
 
 void ratelimit_init(struct ratelimit *);
@@ -59,6 +84,27 @@ int ratelimit_take(struct ratelimit *rl, uint64_t period_ms, uint64_t burst,
  * round up to 1 ms.
  */
 uint64_t ratelimit_period_ms(double per_second);
+
+/*
+ * The same in microseconds: 1e6 / per_second rounded up, with the same
+ * near-integer care (400/s gives 2500 exactly, 30/s 33334), at least 1
+ * and at most RATELIMIT_PERIOD_MAX_US; 0 (no limit) for a per_second that
+ * is not a positive number.
+ */
+uint64_t ratelimit_period_us(double per_second);
+
+/*
+ * Reserve one send for a chat through an account at now (the formula
+ * above).  Returns 1 and advances both limiters when granted, with
+ * *delay = when to send, from now (>= 0); returns 0 when refused, with
+ * *delay = minus how long to wait before asking again (<= -1), leaving
+ * both unchanged.  Either limiter may be NULL, or have period 0, and then
+ * does not constrain (a NULL chat checks the account alone).  delay may
+ * be NULL.  Any unit, the same for every time argument.
+ */
+int ratelimit_reserve(struct ratelimit *acct, uint64_t period, uint64_t burst,
+    struct ratelimit *chat, uint64_t chat_period, uint64_t chat_burst,
+    uint64_t now, uint64_t horizon, int64_t *delay);
 
 /*
  * How long sending n messages takes from an idle limiter at per_second

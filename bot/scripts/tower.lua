@@ -300,37 +300,72 @@ local function op_bc_enqueue()
 end
 
 ---------------------------------------------------------------------------
--- take: adapter, account, period_ms, burst, chat_period_ms, chat_burst,
--- chat ids.  GCRA exactly as core/ratelimit.h.
+-- take: adapter, account, period_us, burst, chat_period_us, chat_burst,
+-- horizon_us, chat ids.  Reservations in microseconds, exactly
+-- ratelimit_reserve() of core/ratelimit.h.
 ---------------------------------------------------------------------------
+
+-- Redis TIME in microseconds (about 1.7e15: exact in a double).
+local function time_us()
+	local t = redis.call('TIME')
+	return tonumber(t[1]) * 1000000 + tonumber(t[2])
+end
+
+-- A non-negative integer argument; default when missing or bad.
+local function arg_uint(s, default)
+	local n = tonumber(s or '')
+	if not n or n ~= n or n < 0 then
+		return default
+	end
+	return math.floor(n)
+end
+
+-- The earliest time a limiter (tat, period T, burst B) lets a send go.
+local function rl_earliest(tat, T, B, now)
+	if T == 0 then
+		return now
+	end
+	local e = tat - (B - 1) * T
+	if e > now then
+		return e
+	end
+	return now
+end
+
+-- SET a limiter's tat (integer µs) with a TTL of a few periods beyond
+-- it, at least 2 s: once it expires its tat is in the past, where a
+-- missing key (0) gives the same answer.
+local function rl_store(k, tat, T, now)
+	local ttl = math.ceil((tat - now + 2 * T) / 1000)
+	if ttl < 2000 then
+		ttl = 2000
+	end
+	redis.call('SET', k, string.format('%d', tat), 'PX',
+	    string.format('%d', ttl))
+end
 
 local function op_take()
 	local a, acct = ARGV[4] or '', ARGV[5] or ''
-	local T = tonumber(ARGV[6] or '') or 0
-	local B = tonumber(ARGV[7] or '') or 1
-	local CT = tonumber(ARGV[8] or '') or 0
-	local CB = tonumber(ARGV[9] or '') or 1
-	if B < 1 then
-		B = 1
-	end
-	if CB < 1 then
-		CB = 1
-	end
-	local now = time_ms()
-	local ak = P .. 'rl:a:' .. a .. ':' .. acct
+	local T = arg_uint(ARGV[6], 0)
+	local B = math.max(arg_uint(ARGV[7], 1), 1)
+	local CT = arg_uint(ARGV[8], 0)
+	local CB = math.max(arg_uint(ARGV[9], 1), 1)
+	local H = arg_uint(ARGV[10], 0)
+	local now = time_us()
+	local ak = P .. 'rlu:a:' .. a .. ':' .. acct
 	local atat, adirty = 0, false
 	if T > 0 then
 		atat = tonumber(redis.call('GET', ak) or '') or 0
 	end
 	local ctat, cdirty, corder = {}, {}, {}
-	if CT > 0 and #ARGV >= 10 then
+	if CT > 0 and #ARGV >= 11 then
 		local keys, uniq = {}, {}
-		for i = 10, #ARGV do
+		for i = 11, #ARGV do
 			local c = ARGV[i]
 			if not uniq[c] then
 				uniq[c] = true
 				corder[#corder + 1] = c
-				keys[#keys + 1] = P .. 'rl:c:' .. a .. ':' .. c
+				keys[#keys + 1] = P .. 'rlu:c:' .. a .. ':' .. c
 			end
 		end
 		local v = redis.call('MGET', unpack(keys))
@@ -338,47 +373,50 @@ local function op_take()
 			ctat[c] = tonumber(v[i] or '') or 0
 		end
 	end
-	local alimit, climit = (B - 1) * T, (CB - 1) * CT
-	local waits = {}
+	local out = {}
 	local refused
-	for i = 10, #ARGV do
+	for i = 11, #ARGV do
 		local c = ARGV[i]
 		if refused then
-			waits[#waits + 1] = refused
+			out[#out + 1] = refused
 		else
-			local abase = atat > now and atat or now
-			local w = 0
-			if T > 0 and abase - now > alimit then
-				refused = abase - now - alimit
-				w = refused
-			elseif CT > 0 then
-				local cbase = ctat[c] > now and ctat[c] or now
-				if cbase - now > climit then
-					w = cbase - now - climit
+			local s = rl_earliest(atat, T, B, now)
+			if s - now > H then
+				-- the account refuses: so does every chat after it
+				refused = -math.max(s - now - H, 1)
+				out[#out + 1] = refused
+			else
+				if CT > 0 then
+					local sc = rl_earliest(ctat[c], CT, CB, now)
+					if sc > s then
+						s = sc
+					end
+				end
+				if s - now > H then
+					out[#out + 1] = -math.max(s - now - H, 1)
 				else
-					ctat[c] = cbase + CT
-					cdirty[c] = true
+					if T > 0 then
+						atat = math.max(atat, s) + T
+						adirty = true
+					end
+					if CT > 0 then
+						ctat[c] = math.max(ctat[c], s) + CT
+						cdirty[c] = true
+					end
+					out[#out + 1] = s - now
 				end
 			end
-			if w == 0 and T > 0 then
-				atat = abase + T
-				adirty = true
-			end
-			waits[#waits + 1] = w
 		end
 	end
 	if adirty then
-		redis.call('SET', ak, string.format('%d', atat), 'PX',
-		    string.format('%d', atat - now + T))
+		rl_store(ak, atat, T, now)
 	end
 	for _, c in ipairs(corder) do
 		if cdirty[c] then
-			redis.call('SET', P .. 'rl:c:' .. a .. ':' .. c,
-			    string.format('%d', ctat[c]), 'PX',
-			    string.format('%d', ctat[c] - now + CT))
+			rl_store(P .. 'rlu:c:' .. a .. ':' .. c, ctat[c], CT, now)
 		end
 	end
-	return waits
+	return out
 end
 
 ---------------------------------------------------------------------------

@@ -20,9 +20,11 @@ do
 local P, now_ms_s, now_ms, now
 local adapter, account, event_id, chat, user, uname_arg, uhandle_arg
 local msg_id, is_operator, op, tkind, tvalue, tname, thandle
+local thread_id, reply_url, reply_url_exp
 
+-- Op argument i (ARGV 22 onwards).
 local function arg(i)
-	return ARGV[18 + i] or ''
+	return ARGV[21 + i] or ''
 end
 
 -- ARGV[3], in this order (SPEC section 3 defaults).
@@ -92,11 +94,17 @@ local function queue(q_adapter, q_chat, reply_to, mention, mention_name, key,
 	if qacc == '' then
 		qacc = '_'
 	end
+	-- The thread and the reply endpoint of the event belong to its chat.
+	local th, url, exp = '', '', ''
+	if q_adapter == adapter and q_chat == chat then
+		th, url, exp = thread_id, reply_url, reply_url_exp
+	end
 	redis.call('XADD', P .. 'q:' .. q_adapter .. ':' .. qacc .. ':r', '*',
 	    'adapter', q_adapter, 'account', acc, 'chat', q_chat,
 	    'reply_to', reply_to, 'mention', mention or '',
 	    'mention_name', mention_name or '', 'key', key,
-	    'params', cjson.encode(params or {}), 'at', now_ms_s)
+	    'params', cjson.encode(params or {}), 'at', now_ms_s,
+	    'thread', th, 'reply_url', url, 'reply_url_expires', exp)
 end
 
 -- The answer to the sender, quoting their message.
@@ -1340,6 +1348,12 @@ local function tb_event(_, args)
 	tvalue = args[16] or ''
 	tname = args[17] or ''
 	thandle = args[18] or ''
+	thread_id = args[19] or ''
+	reply_url = args[20] or ''
+	reply_url_exp = args[21] or ''
+	if reply_url_exp == '0' then
+		reply_url_exp = ''
+	end
 	if NEED[op] and rank_of(me.pid, community()) < NEED[op] then
 		reply('not_allowed', { cmd = op })
 		return { 'ok', 'not_allowed', '' }

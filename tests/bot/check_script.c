@@ -36,7 +36,10 @@ struct script_call {
 	const char *event_id; /* NULL = a fresh one */
 	int oper;             /* sender is an operator */
 	const char *tkind, *tvalue, *tname, *thandle;
-	const char *args[ARGS_MAX];
+	const char *thread;         /* ARGV 19, NULL = "" */
+	const char *reply_url;      /* ARGV 20, NULL = "" */
+	const char *reply_exp;      /* ARGV 21, NULL = "" */
+	const char *args[ARGS_MAX]; /* ARGV 22 onwards */
 };
 
 static struct redis_server *script_rs;
@@ -213,6 +216,9 @@ script_call_run(const struct script_call *sc)
 	argv[argc++] = sc->tvalue ? sc->tvalue : "";
 	argv[argc++] = sc->tname ? sc->tname : "";
 	argv[argc++] = sc->thandle ? sc->thandle : "";
+	argv[argc++] = sc->thread ? sc->thread : "";
+	argv[argc++] = sc->reply_url ? sc->reply_url : "";
+	argv[argc++] = sc->reply_exp ? sc->reply_exp : "";
 	for (last = ARGS_MAX - 1; last >= 0 && sc->args[last] == NULL; last--)
 		;
 	for (i = 0; i <= last; i++)
@@ -1014,6 +1020,53 @@ START_TEST(say_queues_key_and_params)
 }
 END_TEST
 
+#define REPLY_URL "https://oapi.dingtalk.com/robot/sendBySession?session=s1"
+
+/*
+ * ARGV 19-21: every entry queued to the sender's chat carries the thread,
+ * the per-conversation reply URL and its expiry (here the answer and the
+ * promotion notice of a /cancel); empty when the event had none ("0" as
+ * the expiry counts as none); op arguments start at ARGV 22.
+ */
+START_TEST(reply_carries_thread_and_reply_url)
+{
+	size_t i;
+
+	act_new("Hike", "1", T0 + DAY, 0);
+	ck_assert_str_eq(run("1", "signup", ""), "signed");
+	ck_assert_str_eq(run("2", "signup", ""), "waitlisted");
+	CALL(.user = "1", .op = "cancel", .thread = "1700000000.000100",
+	    .reply_url = REPLY_URL, .reply_exp = "1700003600", .args = { "1" });
+	ck_assert_str_eq(script_outcome, "cancelled");
+	ck_assert_uint_eq(json_array_size(script_replies), 2);
+	ck_assert_str_eq(reply_key(0), "promoted");
+	ck_assert_str_eq(reply_key(1), "cancel_ok");
+	for (i = 0; i < 2; i++) {
+		ck_assert_str_eq(reply_field(i, "thread"), "1700000000.000100");
+		ck_assert_str_eq(reply_field(i, "reply_url"), REPLY_URL);
+		ck_assert_str_eq(reply_field(i, "reply_url_expires"),
+		    "1700003600");
+	}
+	ck_assert_str_eq(reply_field(1, "reply_to"), "m1");
+
+	/* Op arguments after the three: say's key and params. */
+	CALL(.user = "1", .op = "say", .thread = "t9", .reply_exp = "0",
+	    .args = { "unknown_command", "{\"name\":\"frob\"}" });
+	ck_assert_str_eq(reply_key(0), "unknown_command");
+	ck_assert_str_eq(reply_str(0, "name"), "frob");
+	ck_assert_str_eq(reply_field(0, "thread"), "t9");
+	ck_assert_str_eq(reply_field(0, "reply_url"), "");
+	ck_assert_str_eq(reply_field(0, "reply_url_expires"), "");
+
+	/* None given: the fields are there, empty. */
+	CALL(.user = "1", .op = "help");
+	ck_assert_str_eq(reply_key(0), "help");
+	ck_assert_str_eq(reply_field(0, "thread"), "");
+	ck_assert_str_eq(reply_field(0, "reply_url"), "");
+	ck_assert_str_eq(reply_field(0, "reply_url_expires"), "");
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* concurrency smoke                                                   */
 /* ------------------------------------------------------------------ */
@@ -1026,7 +1079,7 @@ START_TEST(many_signups_never_oversell)
 	redisContext *cs[CONNS];
 	redisReply *r;
 	char nowbuf[32], ev[32], u[16], name[32];
-	const char *argv[24];
+	const char *argv[32];
 	int i, k;
 
 	act_new("Big", "50", T0 + DAY, 0);
@@ -1042,7 +1095,7 @@ START_TEST(many_signups_never_oversell)
 		snprintf(name, sizeof(name), "User %d", i);
 		const char *a[] = { "FCALL", "tb_event", "0", "tb:", nowbuf,
 			COV_STD, LADDER, "tg", "", ev, "-100", u, name, "", "",
-			"0", "signup", "", "", "", "", "1" };
+			"0", "signup", "", "", "", "", "", "", "", "1" };
 		memcpy(argv, a, sizeof(a));
 		ck_assert_int_eq(redisAppendCommandArgv(cs[i % CONNS],
 				     (int)(sizeof(a) / sizeof(a[0])), argv,
@@ -1120,6 +1173,7 @@ script_suite(void)
 	tcase_add_test(tc, targets_by_member_id_and_username);
 	tcase_add_test(tc, register_links_and_merges_credit);
 	tcase_add_test(tc, say_queues_key_and_params);
+	tcase_add_test(tc, reply_carries_thread_and_reply_url);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("activities");

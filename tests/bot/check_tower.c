@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <check.h>
 #include <hiredis/hiredis.h>
@@ -23,16 +24,17 @@
 #include "core/ratelimit.h"
 #include "tests/harness/redis_server.h"
 
-#define TW_ARGS_MAX 12
-#define TW_ROWS_MAX 2000 /* import rows per call */
-#define VILLAGE_MAP "tg=a,b"
-#define CITY_L1     152
-#define CITY_L2     3467
-#define CITY_L3     33455
-#define BIG_PERIOD  1000000 /* ms: far longer than any test runs */
-#define BENCH_CMD   "fcall" /* the commandstats entry of an event call */
-#define BENCH_MSGS  20000
-#define BENCH_SIGNS 5000
+#define TW_ARGS_MAX   12
+#define TW_ROWS_MAX   2000 /* import rows per call */
+#define VILLAGE_MAP   "tg=a,b"
+#define CITY_L1       152
+#define CITY_L2       3467
+#define CITY_L3       33455
+#define SEC_US        UINT64_C(1000000)
+#define BIG_PERIOD_US (UINT64_C(1000) * SEC_US) /* longer than any test */
+#define BENCH_CMD     "fcall" /* the commandstats entry of an event call */
+#define BENCH_MSGS    20000
+#define BENCH_SIGNS   5000
 
 /* One tb_event call (README ARGV table). */
 struct tw_event {
@@ -64,6 +66,13 @@ static redisReply *tw_cmd(const char *, ...);
 static long long tw_int(const char *, ...);
 static char *tw_str(const char *, ...);
 static int64_t tw_time_ms(void);
+static int64_t tw_time_us(void);
+static void take_run(const char *, uint64_t, uint64_t, uint64_t, uint64_t,
+    uint64_t, const char *const *, size_t, long long *, int64_t *, int64_t *);
+static void take_model(struct ratelimit *, struct ratelimit *, uint64_t,
+    uint64_t, uint64_t, uint64_t, uint64_t, const int *, size_t, uint64_t,
+    long long *);
+static uint64_t take_tat(const char *, const char *);
 static void tw_argv_add(struct tw_argv *, const char *);
 static void tw_argv_addf(struct tw_argv *, const char *, ...);
 static void tw_argv_free(struct tw_argv *);
@@ -312,7 +321,7 @@ tw_event_run(const struct tw_event *e)
 	tw_argv_add(&av, "m1");
 	tw_argv_add(&av, e->oper ? "1" : "0");
 	tw_argv_add(&av, e->op);
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 4 + 3; i++) /* no target, thread, reply URL */
 		tw_argv_add(&av, "");
 	for (last = TW_ARGS_MAX - 1; last >= 0 && e->args[last] == NULL; last--)
 		;
@@ -1036,14 +1045,31 @@ START_TEST(bc_enqueue_chunks_resume_exactly_once)
 END_TEST
 
 /* ------------------------------------------------------------------ */
-/* take: GCRA against core/ratelimit.h                                 */
+/* take: reservations against core/ratelimit.h (microseconds)          */
 /* ------------------------------------------------------------------ */
 
-/* Run take; waits[] gets one wait per chat; t0 and t1 bracket the call. */
+/* The server's clock (TIME), in us: the clock take uses. */
+static int64_t
+tw_time_us(void)
+{
+	redisReply *r = tw_cmd("TIME");
+	int64_t us;
+
+	ck_assert_uint_eq(r->elements, 2);
+	us = strtoll(r->element[0]->str, NULL, 10) * 1000000 +
+	     strtoll(r->element[1]->str, NULL, 10);
+	freeReplyObject(r);
+	return (us);
+}
+
+/*
+ * Run take (times in us); delays[] gets one answer per chat; t0 and t1
+ * bracket the call on the server's clock.
+ */
 static void
 take_run(const char *acct, uint64_t T, uint64_t B, uint64_t CT, uint64_t CB,
-    const char *const *chats, size_t n, long long *waits, int64_t *t0,
-    int64_t *t1)
+    uint64_t H, const char *const *chats, size_t n, long long *delays,
+    int64_t *t0, int64_t *t1)
 {
 	struct tw_argv av = { 0 };
 	redisReply *r;
@@ -1061,66 +1087,75 @@ take_run(const char *acct, uint64_t T, uint64_t B, uint64_t CT, uint64_t CB,
 	tw_argv_addf(&av, "%" PRIu64, B);
 	tw_argv_addf(&av, "%" PRIu64, CT);
 	tw_argv_addf(&av, "%" PRIu64, CB);
+	tw_argv_addf(&av, "%" PRIu64, H);
 	for (i = 0; i < n; i++)
 		tw_argv_add(&av, chats[i]);
-	*t0 = tw_time_ms();
+	*t0 = tw_time_us();
 	r = tw_argv_run(&av);
-	*t1 = tw_time_ms();
+	*t1 = tw_time_us();
 	ck_assert_int_eq(r->type, REDIS_REPLY_ARRAY);
 	ck_assert_uint_eq(r->elements, n);
-	for (i = 0; i < n; i++)
-		waits[i] = r->element[i]->integer;
+	for (i = 0; i < n; i++) {
+		ck_assert_int_eq(r->element[i]->type, REDIS_REPLY_INTEGER);
+		delays[i] = r->element[i]->integer;
+	}
 	freeReplyObject(r);
 }
 
 /*
- * The README rule over ratelimit_take(): a chat is granted when the
- * account and the chat both allow (both then advance); once the account
- * refuses, every later chat gets the account's wait.
+ * The README rule over ratelimit_reserve(): chat by chat; once the
+ * account alone refuses, every later chat gets the account's refusal.
  */
 static void
 take_model(struct ratelimit *acct, struct ratelimit *ch, uint64_t T, uint64_t B,
-    uint64_t CT, uint64_t CB, const int *idx, size_t n, uint64_t now,
-    long long *waits)
+    uint64_t CT, uint64_t CB, uint64_t H, const int *idx, size_t n,
+    uint64_t now, long long *delays)
 {
-	struct ratelimit a2, c2;
-	uint64_t w;
-	int refused = 0;
-	long long aw = 0;
+	struct ratelimit probe;
+	int64_t d;
+	long long refused = 0;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		if (refused) {
-			waits[i] = aw;
+		if (refused != 0) {
+			delays[i] = refused;
 			continue;
 		}
-		a2 = *acct;
-		if (!ratelimit_take(&a2, T, B, now, &w)) {
-			refused = 1;
-			aw = (long long)w;
-			waits[i] = aw;
+		probe = *acct;
+		if (!ratelimit_reserve(&probe, T, B, NULL, 0, 0, now, H, &d)) {
+			refused = d;
+			delays[i] = d;
 			continue;
 		}
-		c2 = ch[idx[i]];
-		if (!ratelimit_take(&c2, CT, CB, now, &w)) {
-			waits[i] = (long long)w;
-			continue;
-		}
-		*acct = a2;
-		ch[idx[i]] = c2;
-		waits[i] = 0;
+		ratelimit_reserve(acct, T, B, &ch[idx[i]], CT, CB, now, H, &d);
+		delays[i] = d;
 	}
 }
 
-START_TEST(take_matches_ratelimit_take)
+/* The tat (us) a limiter key holds, 0 when missing. */
+static uint64_t
+take_tat(const char *kind, const char *name)
+{
+	return ((uint64_t)tw_int("GET tb:rlu:%s:tg:%s", kind, name));
+}
+
+/*
+ * Random calls of take against the C mirror run at both ends of the
+ * window the call ran in (server TIME): the same grants and refusals,
+ * delays and stored schedules between the two.  Account: burst 20 and a
+ * 10 s period, chats: burst 2 and 20 s, horizon 35 s, so grants now, in
+ * the future and refusals all occur.
+ */
+START_TEST(take_matches_ratelimit_reserve)
 {
 	static const char *const pool[] = { "c0", "c1", "c2", "c3", "c4", "c5",
 		"c6", "c7", "c8", "c9", "c10", "c11" };
-	const uint64_t T = BIG_PERIOD, B = 40, CT = BIG_PERIOD, CB = 4;
+	const uint64_t T = 10 * SEC_US, B = 20, CT = 20 * SEC_US, CB = 2,
+		       H = 35 * SEC_US;
 	struct ratelimit acct, ch[12], a0, ch0[12], a1, ch1[12];
 	const char *names[8];
 	long long got[8], w0[8], w1[8];
-	int idx[8], call, compared = 0, granted = 0;
+	int idx[8], call, granted = 0, later = 0, refused = 0;
 	int64_t t0, t1;
 	size_t n, i;
 	unsigned int seed = 7;
@@ -1134,41 +1169,50 @@ START_TEST(take_matches_ratelimit_take)
 			idx[i] = rand_r(&seed) % 12;
 			names[i] = pool[idx[i]];
 		}
-		take_run("x", T, B, CT, CB, names, n, got, &t0, &t1);
-		/* The model at both ends of the window the call ran in. */
+		take_run("x", T, B, CT, CB, H, names, n, got, &t0, &t1);
 		a0 = acct;
 		a1 = acct;
 		memcpy(ch0, ch, sizeof(ch));
 		memcpy(ch1, ch, sizeof(ch));
-		take_model(&a0, ch0, T, B, CT, CB, idx, n, (uint64_t)t0, w0);
-		take_model(&a1, ch1, T, B, CT, CB, idx, n, (uint64_t)t1, w1);
+		take_model(&a0, ch0, T, B, CT, CB, H, idx, n, (uint64_t)t0, w0);
+		take_model(&a1, ch1, T, B, CT, CB, H, idx, n, (uint64_t)t1, w1);
 		for (i = 0; i < n; i++) {
-			ck_assert_msg((got[i] == 0) == (w0[i] == 0),
-			    "call %d chat %zu: grant %lld vs %lld", call, i,
+			ck_assert_msg((w0[i] >= 0) == (w1[i] >= 0),
+			    "call %d chat %zu: the model straddles", call, i);
+			ck_assert_msg((got[i] >= 0) == (w0[i] >= 0),
+			    "call %d chat %zu: got %lld, model %lld", call, i,
 			    got[i], w0[i]);
-			ck_assert_msg(got[i] <= w0[i] && got[i] >= w1[i],
-			    "call %d chat %zu: wait %lld not in [%lld, %lld]",
-			    call, i, got[i], w1[i], w0[i]);
-			granted += got[i] == 0;
+			ck_assert_msg(got[i] >=
+					      (w0[i] < w1[i] ? w0[i] : w1[i]) &&
+					  got[i] <=
+					      (w0[i] < w1[i] ? w1[i] : w0[i]),
+			    "call %d chat %zu: %lld not between %lld and %lld",
+			    call, i, got[i], w0[i], w1[i]);
+			granted += got[i] >= 0;
+			later += got[i] > 0;
+			refused += got[i] < 0;
 		}
-		compared++;
 		/* Take the state Redis holds, checked against the model. */
-		acct.tat_ms = (uint64_t)tw_int("GET tb:rl:a:tg:x");
-		ck_assert_msg(acct.tat_ms >= a0.tat_ms &&
-				  acct.tat_ms <= a1.tat_ms,
+		acct.tat = take_tat("a", "x");
+		ck_assert_msg(acct.tat >= a0.tat && acct.tat <= a1.tat,
 		    "call %d: account tat", call);
 		for (i = 0; i < 12; i++) {
-			ch[i].tat_ms =
-			    (uint64_t)tw_int("GET tb:rl:c:tg:%s", pool[i]);
-			ck_assert_msg(ch[i].tat_ms >= ch0[i].tat_ms &&
-					  ch[i].tat_ms <= ch1[i].tat_ms,
+			ch[i].tat = take_tat("c", pool[i]);
+			ck_assert_msg(ch[i].tat >= ch0[i].tat &&
+					  ch[i].tat <= ch1[i].tat,
 			    "call %d: chat %zu tat", call, i);
 		}
 	}
-	ck_assert_int_eq(compared, 150);
-	/* The account allows B at once; no chat more than CB. */
-	ck_assert_int_eq(granted, (int)B);
-	ck_assert_int_gt(tw_int("PTTL tb:rl:a:tg:x"), BIG_PERIOD);
+	/* The account's 20 now and its slots at 10, 20 and 30 s within the
+	 * horizon (with this seed the chats never push one past the next);
+	 * chats at their burst move some of the 20 into the future too. */
+	ck_assert_int_eq(granted, (int)B + 3);
+	ck_assert_int_gt(later, 3);
+	ck_assert_int_gt(refused, 0);
+	/* The schedule outlives its last slot (40 s ahead), in ms. */
+	ck_assert_int_gt(tw_int("PTTL tb:rlu:a:tg:x"), 40000);
+	ck_assert_int_gt(tw_int("PTTL tb:rlu:c:tg:c0"), 2000);
+	ck_assert_int_eq(tw_int("EXISTS tb:rl:a:tg:x"), 0);
 }
 END_TEST
 
@@ -1177,34 +1221,120 @@ START_TEST(take_chat_limit_independent_of_account)
 	const char *c1[] = { "x", "x", "x", "y", "z" };
 	const char *c2[] = { "p", "q", "r", "s", "t" };
 	const char *c3[] = { "k", "k", "l", "m", "n", "k" };
+	const char *c4[] = { "e", "f", "g", "h" };
+	const long long big = (long long)BIG_PERIOD_US;
 	long long w[6];
 	int64_t t0, t1;
 
 	/* No account limit: only the per-chat burst of 2 counts. */
-	take_run("u", 0, 0, BIG_PERIOD, 2, c1, 5, w, &t0, &t1);
+	take_run("u", 0, 0, BIG_PERIOD_US, 2, 0, c1, 5, w, &t0, &t1);
 	ck_assert_int_eq(w[0], 0);
 	ck_assert_int_eq(w[1], 0);
-	ck_assert_int_gt(w[2], BIG_PERIOD - 1000);
+	ck_assert_int_lt(w[2], -(big - SEC_US));
 	ck_assert_int_eq(w[3], 0);
 	ck_assert_int_eq(w[4], 0);
-	ck_assert_int_eq(tw_int("EXISTS tb:rl:a:tg:u"), 0);
+	ck_assert_int_eq(tw_int("EXISTS tb:rlu:a:tg:u"), 0);
 	/* No chat limit: the account's burst of 3, then its wait for all. */
-	take_run("v", BIG_PERIOD, 3, 0, 0, c2, 5, w, &t0, &t1);
+	take_run("v", BIG_PERIOD_US, 3, 0, 0, 0, c2, 5, w, &t0, &t1);
 	ck_assert_int_eq(w[0] + w[1] + w[2], 0);
-	ck_assert_int_gt(w[3], 0);
+	ck_assert_int_lt(w[3], 0);
 	ck_assert_int_eq(w[3], w[4]);
-	ck_assert_int_eq(tw_int("EXISTS tb:rl:c:tg:p"), 0);
+	ck_assert_int_eq(tw_int("EXISTS tb:rlu:c:tg:p"), 0);
 	/* A chat refusal does not use the account's quota. */
-	take_run("w", BIG_PERIOD, 3, BIG_PERIOD, 1, c3, 6, w, &t0, &t1);
+	take_run("w", BIG_PERIOD_US, 3, BIG_PERIOD_US, 1, 0, c3, 6, w, &t0,
+	    &t1);
 	ck_assert_int_eq(w[0], 0);
-	ck_assert_int_gt(w[1], BIG_PERIOD - 1000); /* k's own wait */
+	ck_assert_int_lt(w[1], -(big - SEC_US)); /* k's own wait */
 	ck_assert_int_eq(w[2], 0);
 	ck_assert_int_eq(w[3], 0);
-	ck_assert_int_gt(w[4], BIG_PERIOD - 1000); /* the account's wait */
+	ck_assert_int_lt(w[4], -(big - SEC_US)); /* the account's wait */
 	ck_assert_int_eq(w[5], w[4]);
+	/* n was never reserved: the account refused before it */
+	ck_assert_int_eq(tw_int("EXISTS tb:rlu:c:tg:n"), 0);
 	/* The state is in Redis: the next call is refused as well. */
-	take_run("w", BIG_PERIOD, 3, BIG_PERIOD, 1, c3 + 2, 1, w, &t0, &t1);
-	ck_assert_int_gt(w[0], BIG_PERIOD - 1000);
+	take_run("w", BIG_PERIOD_US, 3, BIG_PERIOD_US, 1, 0, c3 + 2, 1, w, &t0,
+	    &t1);
+	ck_assert_int_lt(w[0], -(big - SEC_US));
+	/* With a horizon of two periods: e now, f and g reserved one and two
+	 * periods ahead, h refused by the account; the chats' keys hold
+	 * their own slots. */
+	take_run("h", 1000 * 1000, 1, BIG_PERIOD_US, 1, 2 * 1000 * 1000, c4, 4,
+	    w, &t0, &t1);
+	ck_assert_int_eq(w[0], 0);
+	ck_assert_int_eq(w[1], 1000 * 1000);
+	ck_assert_int_eq(w[2], 2 * 1000 * 1000);
+	ck_assert_int_eq(w[3], -1000 * 1000);
+	ck_assert_int_eq(take_tat("c", "g") - take_tat("c", "f"), 1000 * 1000);
+	ck_assert_int_eq(tw_int("EXISTS tb:rlu:c:tg:h"), 0);
+}
+END_TEST
+
+#define RATE_SECONDS 3
+
+/*
+ * 400/s with burst 1 (period ratelimit_period_us(400) = 2500 us) and a
+ * caller that asks again well within the 50 ms horizon, for 8 chats at a
+ * time, over RATE_SECONDS of the server's clock: the slots it is given,
+ * reconstructed exactly from the schedule Redis keeps, are 2500 us apart
+ * one after the other (none lost, none shared), so every whole second
+ * holds 400 (± 1 for where the second starts), not the 333 of whole
+ * milliseconds, and no sliding second more than 400.
+ */
+START_TEST(take_400_per_second_burst_1)
+{
+	static const char *const chats[] = { "r0", "r1", "r2", "r3", "r4", "r5",
+		"r6", "r7" };
+	static uint64_t slot[RATE_SECONDS * 400 + 400];
+	const uint64_t T = ratelimit_period_us(400), H = 50000;
+	long long d[8];
+	int64_t t0, t1, start, callnow;
+	uint64_t last, end;
+	size_t n = 0, lo, hi, k, i, got;
+	long sec;
+
+	ck_assert_uint_eq(T, 2500);
+	start = tw_time_us();
+	while (n + 8 < sizeof(slot) / sizeof(slot[0])) {
+		take_run("fast", T, 1, 0, 0, H, chats, 8, d, &t0, &t1);
+		for (got = 0; got < 8 && d[got] >= 0; got++)
+			;
+		for (i = got; i < 8; i++)
+			ck_assert_int_lt(d[i], 0);
+		if (got > 0) {
+			/* The last grant's slot is the stored tat - T. */
+			last = take_tat("a", "fast") - T;
+			callnow = (int64_t)last - d[got - 1];
+			ck_assert_int_ge(callnow, t0);
+			ck_assert_int_le(callnow, t1);
+			for (i = 0; i < got; i++)
+				slot[n++] = (uint64_t)(callnow + d[i]);
+		}
+		if (t1 - start > (int64_t)(RATE_SECONDS * SEC_US))
+			break;
+		usleep(5000);
+	}
+	ck_assert_uint_ge(n, RATE_SECONDS * 400);
+	for (k = 1; k < n; k++)
+		ck_assert_msg(slot[k] - slot[k - 1] == T,
+		    "slot %zu is %llu us after the one before", k,
+		    (unsigned long long)(slot[k] - slot[k - 1]));
+	/* Whole seconds of the server's clock from the first slot. */
+	for (sec = 0; sec < RATE_SECONDS - 1; sec++) {
+		end = slot[0] + (uint64_t)(sec + 1) * SEC_US;
+		if (slot[n - 1] < end)
+			break;
+		got = 0;
+		for (k = 0; k < n; k++)
+			got += slot[k] >= end - SEC_US && slot[k] < end;
+		ck_assert_msg(got >= 399 && got <= 401, "second %ld: %zu", sec,
+		    got);
+	}
+	ck_assert_int_ge(sec, 2);
+	for (lo = 0, hi = 0; hi < n; hi++) {
+		while (slot[hi] - slot[lo] >= SEC_US)
+			lo++;
+		ck_assert_uint_le(hi - lo + 1, 400);
+	}
 }
 END_TEST
 
@@ -1825,8 +1955,9 @@ me_credit(const char *u, const char *cov)
 	json_int_t credit;
 
 	r = tw_cmd("FCALL tb_event 0 x: 1700000000000 %s %s tg %s %s c1 %s "
-		   "%s %s m1 0 me %s %s %s %s",
-	    cov, "remind,warn,blacklist", "", "", u, "", "", "", "", "", "");
+		   "%s %s m1 0 me %s %s %s %s %s %s %s",
+	    cov, "remind,warn,blacklist", "", "", u, "", "", "", "", "", "", "",
+	    "", "");
 	ck_assert_int_eq(r->type, REDIS_REPLY_ARRAY);
 	ck_assert_str_eq(r->element[1]->str, "me");
 	freeReplyObject(r);
@@ -1855,8 +1986,8 @@ START_TEST(library_state_is_per_call)
 
 	/* Plain messages under two prefixes, one after the other. */
 	r = tw_cmd("FCALL tb_event 0 y: 1700000000000 %s %s tg %s e1 c1 u1 "
-		   "%s %s m1 0 msg %s %s %s %s",
-	    "junk", "", "", "", "", "", "", "", "");
+		   "%s %s m1 0 msg %s %s %s %s %s %s %s",
+	    "junk", "", "", "", "", "", "", "", "", "", "", "");
 	ck_assert_str_eq(r->element[1]->str, "seen");
 	freeReplyObject(r);
 	ck_assert_int_eq(tw_int("HGET y:m:tg:u1 id"), 1);
@@ -1867,8 +1998,8 @@ START_TEST(library_state_is_per_call)
 	free(s);
 	/* The same event id again under y: is a duplicate there only. */
 	r = tw_cmd("FCALL tb_event 0 y: 1700000000000 %s %s tg %s e1 c1 u1 "
-		   "%s %s m1 0 msg %s %s %s %s",
-	    "", "", "", "", "", "", "", "", "");
+		   "%s %s m1 0 msg %s %s %s %s %s %s %s",
+	    "", "", "", "", "", "", "", "", "", "", "", "");
 	ck_assert_str_eq(r->element[0]->str, "dup");
 	freeReplyObject(r);
 
@@ -1989,8 +2120,9 @@ tower_suite(void)
 	tcase_set_tags(tc, "redis");
 	tcase_add_unchecked_fixture(tc, tw_server_up, tw_server_down);
 	tcase_add_checked_fixture(tc, tw_setup, tw_teardown);
-	tcase_add_test(tc, take_matches_ratelimit_take);
+	tcase_add_test(tc, take_matches_ratelimit_reserve);
 	tcase_add_test(tc, take_chat_limit_independent_of_account);
+	tcase_add_test(tc, take_400_per_second_burst_1);
 	tcase_add_test(tc, ack_counts_once_per_chat_with_reach);
 	tcase_add_test(tc, escalate_once_to_parent_council_naming_liaisons);
 	tcase_add_test(tc, ack_command_counts_members_and_chats);

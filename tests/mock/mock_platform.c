@@ -9,9 +9,9 @@
  *
  *   any path but /_mock/...	a platform API call: recorded, then answered
  *				by the first matching scripted answer, else
- *				{"ok":true,"result":{"message_id":N,...}} for
- *				/bot... (Telegram), {"ok":true,"code":0,
- *				"errcode":0} for everything else.
+ *				as the platform its path belongs to would
+ *				(see "Platforms" below), else {"ok":true,
+ *				"code":0,"errcode":0}.
  *   GET  /_mock/requests	the recorded calls as a JSON array of
  *				{seq, method, path, query, headers, body,
  *				at_ms, status (the answer given)};
@@ -25,7 +25,46 @@
  *				sliding-window limits.
  *   GET  /_mock/stats		{"requests", "scripted", "violations",
  *				"violations_per_second",
- *				"violations_per_chat", "by_path": {...}}.
+ *				"violations_per_chat", "by_path": {...},
+ *				"tokens": {platform: token fetches}}.
+ *
+ * Platforms.  Every recorded call also carries "platform" (telegram,
+ * slack, feishu, wecom, dingtalk, onebot, or "" when the path is none of
+ * theirs), "kind" ("token" for an access-token fetch, "robot" for a
+ * group-robot webhook, "send" for other API calls) and "auth" (1 when the
+ * call carried the credential the platform wants, as below).  Unscripted
+ * answers, by path:
+ *
+ *   /bot<token>/...		Telegram: {"ok":true,"result":{"message_id":N,
+ *				"date":...}}; no credential check.
+ *   /api/...			Slack Web API: with "Authorization: Bearer
+ *				<token>" {"ok":true,"channel":...,"ts":"1.2"},
+ *				else {"ok":false,"error":"not_authed"}.
+ *   /open-apis/auth/v3/tenant_access_token/internal
+ *				Feishu token: {"code":0,"msg":"ok",
+ *				"tenant_access_token":"t-mock","expire":7200}.
+ *   /open-apis/...		Feishu: with "Authorization: Bearer t-mock"
+ *				{"code":0,"msg":"success","data":{
+ *				"message_id":"om_x"}}, else HTTP 400
+ *				{"code":99991663,...}.
+ *   /cgi-bin/gettoken		WeCom token: {"errcode":0,"errmsg":"ok",
+ *				"access_token":"wc-mock","expires_in":7200}.
+ *   /cgi-bin/webhook/send	WeCom group robot: with ?key= {"errcode":0,
+ *				"errmsg":"ok"}, else errcode 93000.
+ *   /cgi-bin/...		WeCom app API: with ?access_token=wc-mock
+ *				{"errcode":0,"errmsg":"ok"}, else errcode 40014.
+ *   /v1.0/oauth2/accessToken	DingTalk token: {"accessToken":"dt-mock",
+ *				"expireIn":7200}.
+ *   /v1.0/...			DingTalk OpenAPI: with "x-acs-dingtalk-access-
+ *				token: dt-mock" {"processQueryKey":"x"}, else
+ *				HTTP 401 {"code":"InvalidAuthentication"}.
+ *   /robot/send		DingTalk custom robot: with access_token,
+ *				timestamp and sign in the query {"errcode":0,
+ *				"errmsg":"ok"}, else errcode 310000.
+ *   /robot/sendBySession	DingTalk session webhook: {"errcode":0}.
+ *   .../send_group_msg, .../send_private_msg, .../send_msg
+ *				OneBot: {"status":"ok","retcode":0,"data":{
+ *				"message_id":N}}.
  *
  * Times are wall-clock milliseconds (CLOCK_REALTIME), comparable with the
  * test's own clock.  Single-threaded: everything runs on one event loop.
@@ -54,6 +93,11 @@
 
 #define MOCK_CHAT_MAX 64
 
+#define MOCK_FEISHU_TOKEN   "t-mock"
+#define MOCK_WECOM_TOKEN    "wc-mock"
+#define MOCK_DINGTALK_TOKEN "dt-mock"
+#define MOCK_TOKEN_LIFE_S   7200
+
 /* One scripted answer, used by the next count calls under path_prefix. */
 struct mock_script {
 	TAILQ_ENTRY(mock_script) entry;
@@ -81,7 +125,17 @@ struct mock {
 	double per_second;
 	double per_chat_per_minute;
 	char *chat_field;
+	json_t *tokens; /* platform -> token fetches */
 	unsigned long scripted, viol_second, viol_chat, message_id;
+};
+
+/* What one platform call is, and the answer it gets unscripted. */
+struct mock_call {
+	const char *platform; /* "telegram", ... or "" */
+	const char *kind;     /* "send", "token" or "robot" */
+	int auth;             /* 1: the platform's credential was there */
+	int status;           /* HTTP status of the answer */
+	json_t *answer;       /* owned; NULL: the generic answer */
 };
 
 static int64_t mock_now_ms(void);
@@ -95,6 +149,11 @@ static void mock_ctl_limits(struct mock *, struct evhttp_request *);
 static void mock_ctl_requests(struct mock *, struct evhttp_request *);
 static void mock_ctl_stats(struct mock *, struct evhttp_request *);
 static void mock_rate_check(struct mock *, int64_t, const char *, size_t);
+static int mock_suffix(const char *, const char *);
+static int mock_query_has(const char *, const char *, const char *);
+static int mock_bearer(struct evkeyvalq *, const char *);
+static void mock_classify(struct mock *, const char *, const char *,
+    struct evkeyvalq *, const char *, size_t, struct mock_call *);
 static void mock_platform_call(struct mock *, struct evhttp_request *,
     const char *);
 static void mock_gencb(struct evhttp_request *, void *);
@@ -193,6 +252,7 @@ mock_reset(struct mock *m)
 	m->per_chat_per_minute = 0;
 	free(m->chat_field);
 	m->chat_field = NULL;
+	json_object_clear(m->tokens);
 	m->scripted = m->viol_second = m->viol_chat = 0;
 }
 
@@ -285,13 +345,13 @@ static void
 mock_ctl_stats(struct mock *m, struct evhttp_request *req)
 {
 	mock_reply_json(req, 200,
-	    json_pack("{s:I, s:I, s:I, s:I, s:I, s:O}", "requests",
+	    json_pack("{s:I, s:I, s:I, s:I, s:I, s:O, s:O}", "requests",
 		(json_int_t)json_array_size(m->requests), "scripted",
 		(json_int_t)m->scripted, "violations",
 		(json_int_t)(m->viol_second + m->viol_chat),
 		"violations_per_second", (json_int_t)m->viol_second,
 		"violations_per_chat", (json_int_t)m->viol_chat, "by_path",
-		m->by_path));
+		m->by_path, "tokens", m->tokens));
 }
 
 /*
@@ -347,6 +407,174 @@ mock_rate_check(struct mock *m, int64_t now, const char *body, size_t len)
 		m->viol_chat++;
 }
 
+/* 1 if s ends with suffix. */
+static int
+mock_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return (n >= k && strcmp(s + n - k, suffix) == 0);
+}
+
+/*
+ * 1 if the query q has key with a non-empty value, equal to want unless
+ * want is NULL.
+ */
+static int
+mock_query_has(const char *q, const char *key, const char *want)
+{
+	struct evkeyvalq args;
+	const char *v;
+	int ok = 0;
+
+	TAILQ_INIT(&args);
+	if (q != NULL && evhttp_parse_query_str(q, &args) == 0 &&
+	    (v = evhttp_find_header(&args, key)) != NULL && *v != '\0')
+		ok = want == NULL || strcmp(v, want) == 0;
+	evhttp_clear_headers(&args);
+	return (ok);
+}
+
+/*
+ * 1 if the request has "Authorization: Bearer <token>", any non-empty
+ * token when token is NULL.
+ */
+static int
+mock_bearer(struct evkeyvalq *in, const char *token)
+{
+	const char *v = evhttp_find_header(in, "Authorization");
+
+	if (v == NULL || strncmp(v, "Bearer ", 7) != 0 || v[7] == '\0')
+		return (0);
+	return (token == NULL || strcmp(v + 7, token) == 0);
+}
+
+/*
+ * Which platform's API path is, whether the call is authenticated as
+ * that platform wants, and what the real API would answer (see the top
+ * of this file).  Counts token fetches.
+ */
+static void
+mock_classify(struct mock *m, const char *path, const char *q,
+    struct evkeyvalq *in, const char *body, size_t len, struct mock_call *c)
+{
+	const char *v;
+	json_t *root;
+
+	memset(c, 0, sizeof(*c));
+	c->platform = "";
+	c->kind = "send";
+	c->status = 200;
+	if (strncmp(path, "/bot", 4) == 0) {
+		c->platform = "telegram";
+		c->auth = 1; /* the token is the path */
+	} else if (strncmp(path, "/api/", 5) == 0) {
+		c->platform = "slack";
+		if ((c->auth = mock_bearer(in, NULL)) == 0)
+			c->answer = json_pack("{s:b, s:s}", "ok", 0, "error",
+			    "not_authed");
+		else {
+			root = json_loadb(body, len, 0, NULL);
+			v = json_string_value(json_object_get(root, "channel"));
+			c->answer = json_pack("{s:b, s:s, s:s}", "ok", 1,
+			    "channel", v != NULL ? v : "", "ts", "1.2");
+			json_decref(root);
+		}
+	} else if (strcmp(path,
+		       "/open-apis/auth/v3/tenant_access_token/internal") ==
+		   0) {
+		c->platform = "feishu";
+		c->kind = "token";
+		c->auth = 1;
+		c->answer = json_pack("{s:i, s:s, s:s, s:i}", "code", 0, "msg",
+		    "ok", "tenant_access_token", MOCK_FEISHU_TOKEN, "expire",
+		    MOCK_TOKEN_LIFE_S);
+	} else if (strncmp(path, "/open-apis/", 11) == 0) {
+		c->platform = "feishu";
+		if ((c->auth = mock_bearer(in, MOCK_FEISHU_TOKEN)) == 1)
+			c->answer = json_pack("{s:i, s:s, s:{s:s}}", "code", 0,
+			    "msg", "success", "data", "message_id", "om_x");
+		else {
+			c->status = 400;
+			c->answer = json_pack("{s:i, s:s}", "code", 99991663,
+			    "msg", "Invalid access token for authorization.");
+		}
+	} else if (strcmp(path, "/cgi-bin/gettoken") == 0) {
+		c->platform = "wecom";
+		c->kind = "token";
+		c->auth = mock_query_has(q, "corpid", NULL) &&
+			  mock_query_has(q, "corpsecret", NULL);
+		c->answer = c->auth ? json_pack("{s:i, s:s, s:s, s:i}",
+					  "errcode", 0, "errmsg", "ok",
+					  "access_token", MOCK_WECOM_TOKEN,
+					  "expires_in", MOCK_TOKEN_LIFE_S)
+				    : json_pack("{s:i, s:s}", "errcode", 40013,
+					  "errmsg", "invalid corpid");
+	} else if (strcmp(path, "/cgi-bin/webhook/send") == 0) {
+		c->platform = "wecom";
+		c->kind = "robot";
+		c->auth = mock_query_has(q, "key", NULL);
+		c->answer = c->auth ? json_pack("{s:i, s:s}", "errcode", 0,
+					  "errmsg", "ok")
+				    : json_pack("{s:i, s:s}", "errcode", 93000,
+					  "errmsg", "invalid webhook url");
+	} else if (strncmp(path, "/cgi-bin/", 9) == 0) {
+		c->platform = "wecom";
+		c->auth = mock_query_has(q, "access_token", MOCK_WECOM_TOKEN);
+		c->answer = c->auth ? json_pack("{s:i, s:s}", "errcode", 0,
+					  "errmsg", "ok")
+				    : json_pack("{s:i, s:s}", "errcode", 40014,
+					  "errmsg", "invalid access_token");
+	} else if (strcmp(path, "/v1.0/oauth2/accessToken") == 0) {
+		c->platform = "dingtalk";
+		c->kind = "token";
+		c->auth = 1;
+		c->answer = json_pack("{s:s, s:i}", "accessToken",
+		    MOCK_DINGTALK_TOKEN, "expireIn", MOCK_TOKEN_LIFE_S);
+	} else if (strncmp(path, "/v1.0/", 6) == 0) {
+		c->platform = "dingtalk";
+		v = evhttp_find_header(in, "x-acs-dingtalk-access-token");
+		c->auth = v != NULL && strcmp(v, MOCK_DINGTALK_TOKEN) == 0;
+		if (c->auth)
+			c->answer = json_pack("{s:s}", "processQueryKey", "x");
+		else {
+			c->status = 401;
+			c->answer = json_pack("{s:s, s:s}", "code",
+			    "InvalidAuthentication", "message",
+			    "access token is invalid");
+		}
+	} else if (strcmp(path, "/robot/send") == 0) {
+		c->platform = "dingtalk";
+		c->kind = "robot";
+		c->auth = mock_query_has(q, "access_token", NULL) &&
+			  mock_query_has(q, "timestamp", NULL) &&
+			  mock_query_has(q, "sign", NULL);
+		c->answer = c->auth ? json_pack("{s:i, s:s}", "errcode", 0,
+					  "errmsg", "ok")
+				    : json_pack("{s:i, s:s}", "errcode", 310000,
+					  "errmsg", "sign not match");
+	} else if (strcmp(path, "/robot/sendBySession") == 0) {
+		c->platform = "dingtalk";
+		c->kind = "robot";
+		c->auth = mock_query_has(q, "session", NULL);
+		c->answer =
+		    json_pack("{s:i, s:s}", "errcode", 0, "errmsg", "ok");
+	} else if (mock_suffix(path, "/send_group_msg") ||
+		   mock_suffix(path, "/send_private_msg") ||
+		   mock_suffix(path, "/send_msg")) {
+		c->platform = "onebot";
+		c->auth = 1; /* the token is the implementation's business */
+		c->answer = json_pack("{s:s, s:i, s:{s:I}}", "status", "ok",
+		    "retcode", 0, "data", "message_id",
+		    (json_int_t)(m->message_id + 1));
+	}
+	if (strcmp(c->kind, "token") == 0)
+		json_object_set_new(m->tokens, c->platform,
+		    json_integer(json_integer_value(
+				     json_object_get(m->tokens, c->platform)) +
+				 1));
+}
+
 static void
 mock_platform_call(struct mock *m, struct evhttp_request *req, const char *path)
 {
@@ -355,6 +583,7 @@ mock_platform_call(struct mock *m, struct evhttp_request *req, const char *path)
 	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
 	struct evkeyval *kv;
 	struct mock_script *sc;
+	struct mock_call call;
 	struct evbuffer *buf;
 	const char *q = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
 	const char *method, *name;
@@ -383,15 +612,18 @@ mock_platform_call(struct mock *m, struct evhttp_request *req, const char *path)
 	json_object_set_new(hdrs, kv->key,
 	    mock_string(kv->value, strlen(kv->value)));
 	mock_rate_check(m, now, body, len);
+	mock_classify(m, path, q, in, body, len, &call);
 	TAILQ_FOREACH(sc, &m->scripts, entry)
 	if (strncmp(path, sc->prefix, strlen(sc->prefix)) == 0)
 		break;
-	rec = json_pack("{s:I, s:s, s:o, s:o, s:o, s:o, s:I, s:i}", "seq",
-	    (json_int_t)json_array_size(m->requests), "method", method, "path",
-	    mock_string(path, strlen(path)), "query",
+	rec = json_pack("{s:I, s:s, s:o, s:o, s:o, s:o, s:I, s:i, s:s, s:s,"
+			" s:b}",
+	    "seq", (json_int_t)json_array_size(m->requests), "method", method,
+	    "path", mock_string(path, strlen(path)), "query",
 	    mock_string(q != NULL ? q : "", q != NULL ? strlen(q) : 0),
 	    "headers", hdrs, "body", mock_string(body, len), "at_ms",
-	    (json_int_t)now, "status", sc != NULL ? sc->status : 200);
+	    (json_int_t)now, "status", sc != NULL ? sc->status : call.status,
+	    "platform", call.platform, "kind", call.kind, "auth", call.auth);
 	if (rec == NULL)
 		abort();
 	json_array_append_new(m->requests, rec);
@@ -401,6 +633,10 @@ mock_platform_call(struct mock *m, struct evhttp_request *req, const char *path)
 	free(body);
 
 	m->message_id++;
+	if (sc == NULL && call.answer != NULL) {
+		mock_reply_json(req, call.status, call.answer);
+		return;
+	}
 	if (sc == NULL) {
 		if (strncmp(path, "/bot", 4) == 0)
 			mock_reply_json(req, 200,
@@ -413,6 +649,7 @@ mock_platform_call(struct mock *m, struct evhttp_request *req, const char *path)
 				"errcode", 0));
 		return;
 	}
+	json_decref(call.answer);
 	m->scripted++;
 	if (sc->headers != NULL)
 		json_object_foreach(sc->headers, name,
@@ -534,6 +771,7 @@ main(int argc, char *argv[])
 	TAILQ_INIT(&m.scripts);
 	m.requests = json_array();
 	m.by_path = json_object();
+	m.tokens = json_object();
 	if ((m.base = event_base_new()) == NULL ||
 	    (http = evhttp_new(m.base)) == NULL) {
 		fprintf(stderr, "mock_platform: libevent setup failed\n");
@@ -570,6 +808,7 @@ main(int argc, char *argv[])
 	mock_reset(&m);
 	json_decref(m.requests);
 	json_decref(m.by_path);
+	json_decref(m.tokens);
 	free(m.hits);
 	return (0);
 }
