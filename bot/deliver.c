@@ -121,8 +121,9 @@ struct lane {
 	uint64_t period_us, burst, chat_period_us, chat_burst;
 	uint64_t paused_until; /* the platform asked us to wait */
 	unsigned int inflight;
-	int taking;         /* a rate call is in flight */
-	struct dlv **batch; /* candidates of that call */
+	int taking;          /* a rate call is in flight */
+	uint64_t horizon_us; /* of that call */
+	struct dlv **batch;  /* candidates of that call */
 	size_t nbatch;
 	int auth_inflight, auth_force;
 	uint64_t auth_retry_at;
@@ -900,8 +901,16 @@ deliver_take_done(void *arg, enum store_status st, const redisReply *r)
 				deliver_start(ln, d, now);
 			else
 				deliver_schedule(dv, d, (uint64_t)us);
-		} else
-			d->not_before = now + (uint64_t)(-us + 999) / 1000;
+		} else {
+			/* Refused at the edge of the horizon: the slots ahead
+			 * are reserved, so ask again when half of them have
+			 * gone, not at every slot. */
+			uint64_t wait_us = (uint64_t)(-us);
+
+			if (wait_us < ln->horizon_us / 2)
+				wait_us = ln->horizon_us / 2;
+			d->not_before = now + (wait_us + 999) / 1000;
+		}
 	}
 	ln->nbatch = 0;
 	deliver_pump(dv);
@@ -1011,6 +1020,7 @@ deliver_pump_lane(struct deliver *dv, struct lane *ln, uint64_t now,
 		(int)ac, av, NULL) == 0) {
 		ln->taking = 1;
 		ln->nbatch = n;
+		ln->horizon_us = horizon;
 	} else {
 		for (i = 0; i < n; i++)
 			ln->batch[i]->in_batch = 0;
@@ -1251,8 +1261,10 @@ deliver_read(struct reader *rd)
 			/* Full: read nothing more for this stream now. */
 			if (rd->recovered &&
 			    ln->nq[p] >= (p == PRIO_N ? ln->normal_cap
-						      : DELIVER_HIGH_MAX))
+						      : DELIVER_HIGH_MAX)) {
+				left_out = 1;
 				continue;
+			}
 			av[ac++] = ln->streams[p];
 			ids[ns++] = rd->recovered ? ">" : "0";
 		}
