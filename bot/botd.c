@@ -26,6 +26,7 @@
 #include "bot/redis_spawn.h"
 #include "bot/stdin.h"
 #include "bot/store_redis.h"
+#include "core/command.h"
 #include "core/xmem.h"
 
 #define BOTD_DRAIN_MS   10000
@@ -374,6 +375,10 @@ botd_setup(struct botd *bd, const char *config_path, char *err, size_t errlen)
 	if (botd_idents_init(bd, err, errlen) == -1)
 		return (-1);
 	bd->identities = bcast_identities(bd);
+	bd->scratch_ev = xcalloc(1, sizeof(*bd->scratch_ev));
+	bd->scratch_cmd = xcalloc(1, sizeof(*bd->scratch_cmd));
+	bd->seen_user = xcalloc(BOTD_SEEN_SLOTS, sizeof(*bd->seen_user));
+	bd->seen_chat = xcalloc(BOTD_SEEN_SLOTS, sizeof(*bd->seen_chat));
 	if ((bd->outbox = outbox_new(bd->base)) == NULL) {
 		snprintf(err, errlen, "outbox: curl_multi_init failed");
 		return (-1);
@@ -466,6 +471,10 @@ botd_teardown(struct botd *bd)
 	free(bd->cfgstr);
 	free(bd->ladder);
 	free(bd->identities);
+	free(bd->scratch_ev);
+	free(bd->scratch_cmd);
+	free(bd->seen_user);
+	free(bd->seen_chat);
 	free(bd->redis_url);
 	log_close();
 }

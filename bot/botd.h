@@ -19,6 +19,7 @@ struct outbox;
 struct deliver;
 struct redis_spawn;
 struct stdin_reader;
+struct command;
 
 /* One sending identity: an adapter account with its live adapter state. */
 struct bot_ident {
@@ -30,11 +31,27 @@ struct bot_ident {
 		       carry their own robot credential */
 };
 
+/*
+ * Plain chat messages need the store only to record the sender and the
+ * account that reached the chat; both change rarely.  These direct-mapped
+ * caches remember, per (adapter, user) the hash of name and username, per
+ * (adapter, account, chat) that it was recorded, and when; a message whose
+ * sender and chat were recorded unchanged within the last minute needs no
+ * Redis call (towerbot.lua refreshes "seen" at most once a minute anyway).
+ */
+#define BOTD_SEEN_SLOTS 65536
+struct bot_seen {
+	uint64_t key; /* hash of the identity; 0 = empty */
+	uint64_t val; /* hash of what was recorded */
+	uint64_t at;  /* monotonic ms */
+};
+
 /* Counters behind GET /metrics. */
 struct bot_metrics {
-	uint64_t webhooks[6];  /* by answer: 200 400 401 404 413 503 */
-	uint64_t webhook_dups; /* retried webhooks answered once */
-	uint64_t commands;     /* commands applied */
+	uint64_t webhooks[6];    /* by answer: 200 400 401 404 413 503 */
+	uint64_t webhook_dups;   /* retried webhooks answered once */
+	uint64_t webhook_cached; /* plain messages needing no store work */
+	uint64_t commands;       /* commands applied */
 	uint64_t deliveries_ok;
 	uint64_t deliveries_retry;
 	uint64_t deliveries_failed;  /* dead-lettered */
@@ -64,6 +81,14 @@ struct botd {
 	char consumer[128]; /* stream consumer name, stable per host
 			       and listen address */
 	struct bot_metrics metrics;
+	/* Scratch space for the one event being handled (the loop handles
+	 * one at a time, synchronously up to the store call): a webhook's
+	 * chat_event and command are 25 KB, too big to allocate per
+	 * request. */
+	struct chat_event *scratch_ev;
+	struct command *scratch_cmd;
+	struct bot_seen *seen_user; /* BOTD_SEEN_SLOTS each */
+	struct bot_seen *seen_chat;
 	int draining; /* SIGTERM received */
 	struct event *drain_timer;
 	struct event *sig_term, *sig_int, *sig_hup, *sig_chld;

@@ -211,6 +211,7 @@ webhook_handle(struct http_server *hs, struct evhttp_request *req,
 	struct webhook_ctx *ctx;
 	enum adapter_rc rc;
 	size_t nh = 0, len;
+	int rc2 = -1;
 
 	ctx = xcalloc(1, sizeof(*ctx));
 	ctx->bd = hs->bd;
@@ -259,7 +260,9 @@ webhook_handle(struct http_server *hs, struct evhttp_request *req,
 		free(ctx);
 		return;
 	}
-	ev = xcalloc(1, sizeof(*ev));
+	/* The adapter fills what it knows; start from a clean event. */
+	ev = bd->scratch_ev;
+	memset(ev, 0, sizeof(*ev));
 	memset(&rep, 0, sizeof(rep));
 	rc = id->ops->parse(id->priv, &wh, ev, &rep);
 	switch (rc) {
@@ -292,9 +295,17 @@ webhook_handle(struct http_server *hs, struct evhttp_request *req,
 	snprintf(ctx->user, sizeof(ctx->user), "%s", ev->from.id);
 	snprintf(ctx->account, sizeof(ctx->account), "%s", id->account->name);
 	snprintf(ctx->msg_id, sizeof(ctx->msg_id), "%s", ev->msg_id);
-	if (bd->draining ||
-	    inbound_submit(bd, id->acfg->name, id->account->name, ev,
-		webhook_done, ctx) == -1) {
+	if (!bd->draining)
+		rc2 = inbound_submit(bd, id->acfg->name, id->account->name, ev,
+		    webhook_done, ctx);
+	if (rc2 == 1) {
+		/* Nothing for the store to do: accepted at once. */
+		http_count(bd, 200);
+		webhook_log(ctx, 200, "msg", "", "seen", "");
+		http_reply_text(req, 200, "ok\n");
+		goto done;
+	}
+	if (bd->draining || rc2 == -1) {
 		http_count(bd, 503);
 		webhook_log(ctx, 503, "", "", "unavailable",
 		    bd->draining ? "draining" : "redis_down");
@@ -307,10 +318,8 @@ webhook_handle(struct http_server *hs, struct evhttp_request *req,
 	ctx->conn = evhttp_request_get_connection(req);
 	evhttp_connection_set_closecb(ctx->conn, webhook_conn_closed, ctx);
 	hs->inflight++;
-	free(ev);
 	return;
 done:
-	free(ev);
 	free(ctx);
 }
 
@@ -360,6 +369,11 @@ http_metrics(struct http_server *hs, struct evhttp_request *req)
 	    "answered without processing.\n"
 	    "# TYPE towerbot_webhook_duplicates_total counter\n"
 	    "towerbot_webhook_duplicates_total %llu\n"
+	    "# HELP towerbot_webhook_cached_total Plain messages accepted "
+	    "without a store call (sender and chat recorded within a "
+	    "minute).\n"
+	    "# TYPE towerbot_webhook_cached_total counter\n"
+	    "towerbot_webhook_cached_total %llu\n"
 	    "# HELP towerbot_commands_total Commands applied.\n"
 	    "# TYPE towerbot_commands_total counter\n"
 	    "towerbot_commands_total %llu\n"
@@ -385,6 +399,7 @@ http_metrics(struct http_server *hs, struct evhttp_request *req)
 	    "# TYPE towerbot_uptime_seconds gauge\n"
 	    "towerbot_uptime_seconds %lld\n",
 	    (unsigned long long)m->webhook_dups,
+	    (unsigned long long)m->webhook_cached,
 	    (unsigned long long)m->commands,
 	    (unsigned long long)m->deliveries_ok,
 	    (unsigned long long)m->deliveries_retry,
@@ -599,11 +614,11 @@ http_console_line(struct botd *bd, const char *adapter, const char *line,
 	wh.body = line;
 	wh.len = len;
 	memset(&rep, 0, sizeof(rep));
-	ev = xcalloc(1, sizeof(*ev));
+	ev = bd->scratch_ev;
+	memset(ev, 0, sizeof(*ev));
 	if (id->ops->verify(id->priv, &wh, botd_now()) != ADAPTER_OK ||
 	    id->ops->parse(id->priv, &wh, ev, &rep) != ADAPTER_OK) {
 		free(rep.body);
-		free(ev);
 		return;
 	}
 	ctx = xcalloc(1, sizeof(*ctx));
@@ -614,10 +629,17 @@ http_console_line(struct botd *bd, const char *adapter, const char *line,
 	snprintf(ctx->chat, sizeof(ctx->chat), "%s", ev->chat);
 	snprintf(ctx->user, sizeof(ctx->user), "%s", ev->from.id);
 	snprintf(ctx->msg_id, sizeof(ctx->msg_id), "%s", ev->msg_id);
-	if (inbound_submit(bd, adapter, "", ev, console_done, ctx) == -1) {
+	switch (inbound_submit(bd, adapter, "", ev, console_done, ctx)) {
+	case 1:
+		webhook_log(ctx, 200, "msg", "", "seen", "");
+		free(ctx);
+		break;
+	case -1:
 		LOG(LL_WARN, "webhook", KS("adapter", adapter),
 		    KS("outcome", "unavailable"), KS("err", "redis_down"));
 		free(ctx);
+		break;
+	default:
+		break;
 	}
-	free(ev);
 }

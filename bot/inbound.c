@@ -17,13 +17,65 @@
 
 #define INBOUND_ARGC_MAX 32
 
+#define INBOUND_SEEN_MS 60000 /* as towerbot.lua's "seen" refresh */
+
 struct inbound_op {
 	struct botd *bd;
 	inbound_done_fn *done;
 	void *arg;
 	char op[CMD_NAME_MAX];
 	int urgent;
+	/* a plain message: remember sender and chat once recorded */
+	uint64_t user_key, user_val, chat_key;
 };
+
+/* FNV-1a over the strings, each followed by a 0 byte; never 0. */
+static uint64_t
+inbound_hash(const char *const *parts, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;
+	const char *c;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		for (c = parts[i]; *c != '\0'; c++)
+			h = (h ^ (unsigned char)*c) * 1099511628211ULL;
+		h = (h ^ 0xff) * 1099511628211ULL;
+	}
+	return (h == 0 ? 1 : h);
+}
+
+static struct bot_seen *
+inbound_seen_slot(struct bot_seen *tab, uint64_t key)
+{
+	return (&tab[key % BOTD_SEEN_SLOTS]);
+}
+
+/* 1 if key was recorded with val within the last minute. */
+static int
+inbound_seen(struct bot_seen *tab, uint64_t key, uint64_t val, uint64_t now)
+{
+	struct bot_seen *e;
+
+	if (tab == NULL)
+		return (0);
+	e = inbound_seen_slot(tab, key);
+	return (
+	    e->key == key && e->val == val && now - e->at < INBOUND_SEEN_MS);
+}
+
+static void
+inbound_seen_put(struct bot_seen *tab, uint64_t key, uint64_t val, uint64_t now)
+{
+	struct bot_seen *e;
+
+	if (tab == NULL || key == 0)
+		return;
+	e = inbound_seen_slot(tab, key);
+	e->key = key;
+	e->val = val;
+	e->at = now;
+}
 
 /* An array element as a string or integer. */
 static const char *
@@ -123,6 +175,13 @@ inbound_reply(void *arg, enum store_status st, const redisReply *r)
 				     ? r->str
 				     : "unexpected reply"));
 	}
+	if (res.st == STORE_OK && op->user_key != 0) {
+		uint64_t now = botd_mono_ms();
+
+		inbound_seen_put(op->bd->seen_user, op->user_key, op->user_val,
+		    now);
+		inbound_seen_put(op->bd->seen_chat, op->chat_key, 1, now);
+	}
 	if (op->done != NULL)
 		op->done(op->arg, &res);
 	free(op);
@@ -188,7 +247,8 @@ inbound_submit(struct botd *bd, const char *adapter, const char *account,
 	int ac = 0, rc, n = 0, is_cmd = 0;
 	int64_t now = botd_now(), t;
 
-	cmd = xcalloc(1, sizeof(*cmd));
+	cmd = bd->scratch_cmd;
+	memset(cmd, 0, sizeof(*cmd));
 	if (ev->kind == CHAT_JOIN)
 		opname = "join";
 	else if (ev->kind == CHAT_LEAVE)
@@ -339,6 +399,24 @@ inbound_submit(struct botd *bd, const char *adapter, const char *account,
 	}
 
 	op = xcalloc(1, sizeof(*op));
+	if (!is_cmd && ev->kind == CHAT_MESSAGE) {
+		const char *u[] = { adapter, ev->from.id };
+		const char *v[] = { ev->from.name, ev->from.username };
+		const char *c[] = { adapter, account, ev->chat };
+		uint64_t mono = botd_mono_ms();
+
+		op->user_key = inbound_hash(u, 2);
+		op->user_val = inbound_hash(v, 2);
+		op->chat_key = inbound_hash(c, 3);
+		if (inbound_seen(bd->seen_user, op->user_key, op->user_val,
+			mono) &&
+		    inbound_seen(bd->seen_chat, op->chat_key, 1, mono)) {
+			bd->metrics.webhook_cached++;
+			free(op);
+			free(params);
+			return (1);
+		}
+	}
 	op->bd = bd;
 	op->done = done;
 	op->arg = arg;
@@ -349,6 +427,5 @@ inbound_submit(struct botd *bd, const char *adapter, const char *account,
 	if (rc == -1)
 		free(op);
 	free(params);
-	free(cmd);
 	return (rc);
 }
