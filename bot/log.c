@@ -150,44 +150,91 @@ log_escape(char *buf, size_t buflen, size_t off, const char *val)
 	return (off);
 }
 
+/* Decimal of v into buf (at least 24 bytes); returns the length. */
+static size_t
+log_itoa(long long v, char *buf)
+{
+	char tmp[24];
+	unsigned long long u =
+	    v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+	size_t n = 0, len = 0;
+
+	do {
+		tmp[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		buf[len++] = '-';
+	while (n > 0)
+		buf[len++] = tmp[--n];
+	buf[len] = '\0';
+	return (len);
+}
+
+/*
+ * "ts=2026-11-29T05:30:00" and "+08:00" for the current second: the
+ * local-time conversion is done once a second, not once a line.
+ */
+static void
+log_stamp(time_t sec, char *date, size_t datelen, char *zone)
+{
+	static time_t cached = -1;
+	static char cdate[32], czone[16];
+	struct tm tm;
+	long off;
+
+	if (sec != cached) {
+		localtime_r(&sec, &tm);
+		strftime(cdate, sizeof(cdate), "ts=%Y-%m-%dT%H:%M:%S", &tm);
+		off = tm.tm_gmtoff;
+		snprintf(czone, sizeof(czone), "%c%02ld:%02ld",
+		    off < 0 ? '-' : '+', labs(off) / 3600 % 100,
+		    (labs(off) % 3600) / 60);
+		cached = sec;
+	}
+	snprintf(date, datelen, "%s", cdate);
+	memcpy(zone, czone, sizeof(czone));
+}
+
 void
 log_kv(enum log_level lvl, const char *comp, const struct log_kv *kv, size_t n)
 {
-	char line[LOG_LINE_MAX], num[64];
+	char line[LOG_LINE_MAX], num[64], date[32], zone[16];
 	struct timeval tv;
-	struct tm tm;
-	size_t off, i;
-	long gmtoff;
+	size_t off, i, kl;
 	ssize_t w;
+	long ms;
 
 	if (lvl < log_threshold)
 		return;
 	gettimeofday(&tv, NULL);
-	localtime_r(&tv.tv_sec, &tm);
-	gmtoff = tm.tm_gmtoff;
-	off = strftime(line, sizeof(line), "ts=%Y-%m-%dT%H:%M:%S", &tm);
-	off += (size_t)snprintf(line + off, sizeof(line) - off,
-	    ".%03ld%c%02ld:%02ld level=%s comp=", (long)tv.tv_usec / 1000,
-	    gmtoff < 0 ? '-' : '+', labs(gmtoff) / 3600,
-	    (labs(gmtoff) % 3600) / 60, log_level_str(lvl));
+	log_stamp(tv.tv_sec, date, sizeof(date), zone);
+	ms = (long)tv.tv_usec / 1000;
+	off = (size_t)snprintf(line, sizeof(line),
+	    "%s.%c%c%c%s level=%s comp=", date, (char)('0' + ms / 100),
+	    (char)('0' + ms / 10 % 10), (char)('0' + ms % 10), zone,
+	    log_level_str(lvl));
 	off = log_escape(line, sizeof(line) - 1, off, comp);
 	for (i = 0; i < n && off + 8 < sizeof(line) - 1; i++) {
 		/* A NULL string leaves the key out: nothing to say. */
 		if (kv[i].t == KV_STR && kv[i].v.s == NULL)
 			continue;
-		off += (size_t)snprintf(line + off, sizeof(line) - 1 - off,
-		    " %s=", kv[i].k);
-		if (off >= sizeof(line) - 1) {
+		kl = strlen(kv[i].k);
+		if (off + kl + 2 >= sizeof(line) - 1) {
 			off = sizeof(line) - 2;
 			break;
 		}
+		line[off++] = ' ';
+		memcpy(line + off, kv[i].k, kl);
+		off += kl;
+		line[off++] = '=';
 		switch (kv[i].t) {
 		case KV_STR:
 			off =
 			    log_escape(line, sizeof(line) - 1, off, kv[i].v.s);
 			break;
 		case KV_INT:
-			snprintf(num, sizeof(num), "%lld", kv[i].v.i);
+			log_itoa(kv[i].v.i, num);
 			off = log_escape(line, sizeof(line) - 1, off, num);
 			break;
 		case KV_DBL:

@@ -1845,9 +1845,14 @@ START_TEST(city_37k_import_create_enqueue)
 	for (i = 0; i < CITY_L2; i++, row++)
 		snprintf(paths[row], sizeof(paths[row]), "city/d%zu/s%zu",
 		    i % CITY_L1, i);
-	for (i = 0; i < CITY_L3; i++, row++)
-		snprintf(paths[row], sizeof(paths[row]), "%s/c%zu",
+	for (i = 0; i < CITY_L3; i++, row++) {
+		char buf[sizeof(paths[0])];
+
+		/* Through a copy: source and target rows share one array. */
+		snprintf(buf, sizeof(buf), "%s/c%zu",
 		    paths[CITY_L1 + i % CITY_L2], i);
+		memcpy(paths[row], buf, sizeof(buf));
+	}
 	for (i = 0; i < nrows; i++) {
 		snprintf(chats[i], sizeof(chats[i]), "-100%zu", i);
 		cells[i * 8 + 0] = paths[i];
