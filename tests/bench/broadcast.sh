@@ -428,11 +428,7 @@ if [ "$phase" = b ] || [ "$phase" = all ]; then
 	send_times "$d"
 	# The busiest identity holds ceil(chats / accounts) chats.
 	per_acct=$(((chats_expected + naccounts - 1) / naccounts))
-	period=$(awk -v r="$rate" 'BEGIN { p = 1000 / r;
-		q = int(p); if (q < p - 1e-9) q++; print q }')
 	theo=$(awk -v c="$per_acct" -v r="$rate" 'BEGIN { printf "%.2f", c / r }')
-	eff=$(awk -v c="$per_acct" -v p="$period" \
-		'BEGIN { printf "%.2f", (c - 1) * p / 1000 }')
 	took=$(awk -v a="$last" -v b="$t0" 'BEGIN { printf "%.2f", (a - b) / 1e6 }')
 	{
 		echo "### (b) one $prio broadcast, $naccounts identities x $rate/s, burst 1," \
@@ -444,7 +440,6 @@ if [ "$phase" = b ] || [ "$phase" = all ]; then
 		echo "| enqueue (daemon log) | $(res "$d" enqueue_ms) ms | < 1000 ms |"
 		echo "| completion: command to last arrival | $took s | |"
 		echo "| theoretical minimum, $per_acct chats / $rate/s | $theo s | within 5 %: $(awk -v a="$took" -v b="$theo" 'BEGIN { printf "%+.1f %%", 100 * (a - b) / b }') |"
-		echo "| the daemon's GCRA period, ceil(1000 / $rate) ms = $period ms: ($per_acct - 1) x $period ms | $eff s | $(awk -v a="$took" -v b="$eff" 'BEGIN { printf "%+.1f %%", 100 * (a - b) / b }') |"
 		echo "| steady rate at the sink, all identities | ${st[1]#steady=} /s | $total /s configured |"
 		echo "| sink: accounts, most sends in 1 s, windows > $rate | $(res "$d" accounts) | 0 violations |"
 		echo "| sink: chats, most sends in 60 s, windows > $per_chat | $(res "$d" chats) | 0 violations |"
