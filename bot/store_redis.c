@@ -7,7 +7,6 @@
 #include <sys/time.h>
 
 #include <event2/event.h>
-#include <hiredis/adapters/libevent.h>
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 
@@ -63,6 +62,150 @@ static void store_redis_connect(struct store_redis *);
 static void store_redis_load_scripts(struct store_redis *);
 static void store_redis_loaded(redisAsyncContext *, void *, void *);
 static void store_redis_schedule(struct store_redis *);
+
+/*
+ * Our own libevent hooks for hiredis, instead of <hiredis/adapters/
+ * libevent.h>, whose events are one-shot: it re-adds the read event after
+ * every reply and adds and deletes the write event for every command,
+ * four epoll_ctl calls per command.  Here the read event is persistent,
+ * and writes are flushed once per loop pass through an activated (not
+ * polled) event, so every command issued in one pass goes out in one
+ * write; only when the socket is full (or still connecting) does a real
+ * write event wait for it.
+ */
+struct store_ev {
+	redisAsyncContext *ac;
+	struct event *rev;   /* EV_READ | EV_PERSIST */
+	struct event *wev;   /* the socket writable, when it was full */
+	struct event *flush; /* activated: write what was queued */
+	int reading, flushing;
+};
+
+/*
+ * The connection whose queued output is being written right now.  Not a
+ * field of it: hiredis may free the context (and our struct) inside the
+ * write, so nothing of it may be touched afterwards.
+ */
+static struct store_ev *store_ev_writing;
+
+static void
+store_ev_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct store_ev *e = arg;
+
+	(void)fd;
+	(void)what;
+	redisAsyncHandleRead(e->ac);
+}
+
+static void
+store_ev_write(evutil_socket_t fd, short what, void *arg)
+{
+	struct store_ev *e = arg;
+
+	(void)fd;
+	(void)what;
+	e->flushing = 0;
+	store_ev_writing = e;
+	redisAsyncHandleWrite(e->ac);
+	store_ev_writing = NULL;
+}
+
+static void
+store_ev_add_read(void *privdata)
+{
+	struct store_ev *e = privdata;
+
+	if (!e->reading) {
+		event_add(e->rev, NULL);
+		e->reading = 1;
+	}
+}
+
+static void
+store_ev_del_read(void *privdata)
+{
+	struct store_ev *e = privdata;
+
+	if (e->reading) {
+		event_del(e->rev);
+		e->reading = 0;
+	}
+}
+
+static void
+store_ev_add_write(void *privdata)
+{
+	struct store_ev *e = privdata;
+
+	/* Not connected yet, or the socket was full during a flush: wait
+	 * for the socket itself. */
+	if (!(e->ac->c.flags & REDIS_CONNECTED) || store_ev_writing == e) {
+		event_add(e->wev, NULL);
+		return;
+	}
+	if (!e->flushing) {
+		e->flushing = 1;
+		event_active(e->flush, EV_WRITE, 0);
+	}
+}
+
+static void
+store_ev_del_write(void *privdata)
+{
+	struct store_ev *e = privdata;
+
+	event_del(e->wev);
+}
+
+static void
+store_ev_cleanup(void *privdata)
+{
+	struct store_ev *e = privdata;
+
+	if (store_ev_writing == e)
+		store_ev_writing = NULL;
+	event_free(e->rev);
+	event_free(e->wev);
+	event_free(e->flush);
+	free(e);
+}
+
+static int
+store_ev_attach(redisAsyncContext *ac, struct event_base *base)
+{
+	struct store_ev *e;
+
+	if (ac->ev.data != NULL)
+		return (REDIS_ERR);
+	e = xcalloc(1, sizeof(*e));
+	e->ac = ac;
+	e->rev =
+	    event_new(base, ac->c.fd, EV_READ | EV_PERSIST, store_ev_read, e);
+	e->wev = event_new(base, ac->c.fd, EV_WRITE, store_ev_write, e);
+	e->flush = event_new(base, -1, 0, store_ev_write, e);
+	if (e->rev == NULL || e->wev == NULL || e->flush == NULL) {
+		if (e->rev != NULL)
+			event_free(e->rev);
+		if (e->wev != NULL)
+			event_free(e->wev);
+		if (e->flush != NULL)
+			event_free(e->flush);
+		free(e);
+		return (REDIS_ERR);
+	}
+	ac->ev.addRead = store_ev_add_read;
+	ac->ev.delRead = store_ev_del_read;
+	ac->ev.addWrite = store_ev_add_write;
+	ac->ev.delWrite = store_ev_del_write;
+	ac->ev.cleanup = store_ev_cleanup;
+	ac->ev.data = e;
+	/* As hiredis' own adapter: watch both at once; the first writable
+	 * event completes the (non-blocking) connect. */
+	store_ev_add_read(e);
+	event_add(e->wev, NULL);
+	return (REDIS_OK);
+}
 
 static void
 store_op_finish(struct store_op *op, enum store_status st,
@@ -237,7 +380,7 @@ store_redis_connect(struct store_redis *sr)
 		return;
 	}
 	ac->data = sr;
-	if (redisLibeventAttach(ac, sr->base) != REDIS_OK) {
+	if (store_ev_attach(ac, sr->base) != REDIS_OK) {
 		redisAsyncFree(ac);
 		store_redis_schedule(sr);
 		return;
