@@ -10,6 +10,7 @@
 
 #include <curl/curl.h>
 #include <event2/event.h>
+#include <event2/event_struct.h>
 
 #include "bot/outbox.h"
 #include "core/xmem.h"
@@ -50,7 +51,8 @@ struct outbox_xfer {
 
 /* Per-socket state, attached with curl_multi_assign. */
 struct outbox_sock {
-	struct event *ev;
+	struct event ev; /* assigned in place: no allocation per change */
+	short kind;      /* what it watches now */
 };
 
 static void outbox_check_multi(struct outbox *);
@@ -190,7 +192,7 @@ outbox_socket_fn(CURL *easy, curl_socket_t s, int what, void *arg, void *sockp)
 	(void)easy;
 	if (what == CURL_POLL_REMOVE) {
 		if (os != NULL) {
-			event_free(os->ev);
+			event_del(&os->ev);
 			free(os);
 			curl_multi_assign(ob->multi, s, NULL);
 		}
@@ -201,14 +203,14 @@ outbox_socket_fn(CURL *easy, curl_socket_t s, int what, void *arg, void *sockp)
 	if (os == NULL) {
 		os = xcalloc(1, sizeof(*os));
 		curl_multi_assign(ob->multi, s, os);
-	} else {
-		event_del(os->ev);
-		event_free(os->ev);
-	}
-	os->ev = event_new(ob->base, s, kind, outbox_event_cb, ob);
-	if (os->ev == NULL)
+	} else if (os->kind == kind)
+		return (0);
+	else
+		event_del(&os->ev);
+	if (event_assign(&os->ev, ob->base, s, kind, outbox_event_cb, ob) == -1)
 		abort();
-	event_add(os->ev, NULL);
+	os->kind = kind;
+	event_add(&os->ev, NULL);
 	return (0);
 }
 

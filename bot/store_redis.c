@@ -7,6 +7,7 @@
 #include <sys/time.h>
 
 #include <event2/event.h>
+#include <event2/event_struct.h>
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 
@@ -54,7 +55,7 @@ struct store_op {
 	struct store_redis *sr;
 	store_done_fn *done;
 	void *arg;
-	struct event *deadline;
+	struct event deadline; /* in the op: no allocation per command */
 	int finished;
 };
 
@@ -214,7 +215,7 @@ store_op_finish(struct store_op *op, enum store_status st,
 	if (op->finished)
 		return;
 	op->finished = 1;
-	event_del(op->deadline);
+	event_del(&op->deadline);
 	op->done(op->arg, st, reply);
 }
 
@@ -243,7 +244,6 @@ store_op_reply(redisAsyncContext *ac, void *r, void *privdata)
 	} else
 		store_op_finish(op, STORE_OK, reply);
 	op->sr->inflight--;
-	event_free(op->deadline);
 	free(op);
 }
 
@@ -495,20 +495,19 @@ store_redis_cmd(struct store_redis *sr, store_done_fn *done, void *arg,
 	op->sr = sr;
 	op->done = done;
 	op->arg = arg;
-	if ((op->deadline = evtimer_new(sr->base, store_op_timeout, op)) ==
-	    NULL) {
+	if (evtimer_assign(&op->deadline, sr->base, store_op_timeout, op) ==
+	    -1) {
 		free(op);
 		return (-1);
 	}
 	if (redisAsyncCommandArgv(sr->ac, store_op_reply, op, argc, argv,
 		argvlen) != REDIS_OK) {
-		event_free(op->deadline);
 		free(op);
 		return (-1);
 	}
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;
-	evtimer_add(op->deadline, &tv);
+	evtimer_add(&op->deadline, &tv);
 	sr->inflight++;
 	return (0);
 }
