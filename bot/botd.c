@@ -287,7 +287,7 @@ botd_sig_hup(evutil_socket_t sig, short what, void *arg)
 	    KS("outcome", "reloaded"),
 	    KS("detail", restart ? "listen, redis, redis_prefix and adapters "
 				   "changes need a restart"
-				 : ""));
+				 : NULL));
 }
 
 static void
