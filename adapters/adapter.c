@@ -4,6 +4,7 @@
  * CMakeLists.txt.
  */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -18,6 +19,13 @@
 #include "adapters/telegram.h"
 #include "adapters/wecom.h"
 #include "core/xmem.h"
+
+static const char *adapter_hdr_find(const char *const *, const char *);
+static int adapter_hexval(int);
+static int adapter_form_decode(const char *, size_t, char *, size_t);
+static size_t adapter_extra_len(const char *, size_t, int, const char *const *);
+static int adapter_conf_check(const json_t *, const char *const *,
+    const char **, char *, size_t);
 
 static const struct adapter_ops *const adapters[] = {
 	&adapter_console,
@@ -222,4 +230,198 @@ adapter_retry_after_ms(const char *value)
 	if (s < 0 || s > 86400)
 		return (-1);
 	return ((int64_t)s * 1000);
+}
+
+int64_t
+adapter_resp_retry_after_ms(const struct httpresp *r)
+{
+	return (adapter_retry_after_ms(
+	    r->retry_after != NULL ? r->retry_after
+				   : httpresp_header(r, "Retry-After")));
+}
+
+char *
+adapter_json_dump(json_t *root)
+{
+	char *s;
+
+	if (root == NULL)
+		return (NULL);
+	s = json_dumps(root, JSON_COMPACT);
+	json_decref(root);
+	return (s);
+}
+
+void
+adapter_secret_free(char *s)
+{
+	if (s == NULL)
+		return;
+	explicit_bzero(s, strlen(s));
+	free(s);
+}
+
+/* The key check of both below; vals NULL: names only, any value type. */
+static int
+adapter_conf_check(const json_t *conf, const char *const *keys,
+    const char **vals, char *err, size_t errlen)
+{
+	const char *key;
+	json_t *v;
+	size_t i;
+
+	json_object_foreach((json_t *)conf, key, v)
+	{
+		for (i = 0; keys[i] != NULL && strcmp(keys[i], key) != 0; i++)
+			;
+		if (keys[i] == NULL) {
+			snprintf(err, errlen, "%s: unknown key", key);
+			return (-1);
+		}
+		if (vals == NULL)
+			continue;
+		if (!json_is_string(v)) {
+			snprintf(err, errlen, "%s: expected a string", key);
+			return (-1);
+		}
+		vals[i] = json_string_value(v);
+	}
+	return (0);
+}
+
+int
+adapter_conf_known(const json_t *conf, const char *const *keys, char *err,
+    size_t errlen)
+{
+	return (adapter_conf_check(conf, keys, NULL, err, errlen));
+}
+
+int
+adapter_conf_strs(const json_t *conf, const char *const *keys,
+    const char **vals, char *err, size_t errlen)
+{
+	return (adapter_conf_check(conf, keys, vals, err, errlen));
+}
+
+int
+adapter_conf_str(const json_t *conf, const char *key, int required, char **out,
+    char *err, size_t errlen)
+{
+	const json_t *v = json_object_get(conf, key);
+
+	*out = NULL;
+	if (v == NULL) {
+		if (!required)
+			return (0);
+		snprintf(err, errlen, "%s: missing", key);
+		return (-1);
+	}
+	if (!json_is_string(v)) {
+		snprintf(err, errlen, "%s: expected a string", key);
+		return (-1);
+	}
+	if (json_string_length(v) == 0 ||
+	    strlen(json_string_value(v)) != json_string_length(v)) {
+		snprintf(err, errlen, "%s: must be a non-empty string", key);
+		return (-1);
+	}
+	*out = xstrdup(json_string_value(v));
+	return (0);
+}
+
+int
+adapter_digits(const char *s, size_t max, int64_t *out)
+{
+	size_t n;
+
+	if (s == NULL)
+		return (-1);
+	n = strspn(s, "0123456789");
+	if (n == 0 || n > max || s[n] != '\0')
+		return (-1);
+	*out = strtoll(s, NULL, 10);
+	return (0);
+}
+
+char *
+adapter_url_base(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (strncmp(s, "https://", 8) != 0 && strncmp(s, "http://", 7) != 0)
+		return (NULL);
+	if (strpbrk(s, "?# \t\r\n") != NULL)
+		return (NULL);
+	while (n > 0 && s[n - 1] == '/')
+		n--;
+	return (xstrndup(s, n));
+}
+
+void
+adapter_buf_add(struct adapter_buf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		b->cap = (b->len + n + 1) * 2;
+		b->s = xreallocarray(b->s, b->cap, 1);
+	}
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+/*
+ * Length of the sequence of extra that p[0..room) starts with (ends with,
+ * if tail), or 0.
+ */
+static size_t
+adapter_extra_len(const char *p, size_t room, int tail,
+    const char *const *extra)
+{
+	size_t k, n;
+
+	for (k = 0; extra[k] != NULL; k++) {
+		n = strlen(extra[k]);
+		if (room >= n &&
+		    memcmp(tail ? p + room - n : p, extra[k], n) == 0)
+			return (n);
+	}
+	return (0);
+}
+
+void
+adapter_trim_span(const char *s, size_t len, const char *const *extra,
+    size_t *start, size_t *end)
+{
+	size_t a = 0, z = len, n;
+
+	for (;;) {
+		if (a < z && strchr(" \t\r\n", s[a]) != NULL && s[a] != '\0')
+			a++;
+		else if ((n = adapter_extra_len(s + a, z - a, 0, extra)) > 0)
+			a += n;
+		else
+			break;
+	}
+	for (;;) {
+		if (z > a && strchr(" \t\r\n", s[z - 1]) != NULL &&
+		    s[z - 1] != '\0')
+			z--;
+		else if ((n = adapter_extra_len(s + a, z - a, 1, extra)) > 0)
+			z -= n;
+		else
+			break;
+	}
+	*start = a;
+	*end = z;
+}
+
+int
+adapter_token_due(int64_t exp, int64_t life, int64_t now, int64_t min_s,
+    int64_t div)
+{
+	int64_t margin = life / div;
+
+	if (margin < min_s)
+		margin = min_s;
+	return (exp - now < margin);
 }

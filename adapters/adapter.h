@@ -174,5 +174,73 @@ void httpreq_clear(struct httpreq *);
  * -1 if absent or not a number.
  */
 int64_t adapter_retry_after_ms(const char *value);
+/*
+ * adapter_retry_after_ms() of r->retry_after, or of the answer's
+ * Retry-After header when r->retry_after is NULL.
+ */
+int64_t adapter_resp_retry_after_ms(const struct httpresp *r);
+/* json_dumps(root, JSON_COMPACT) and release root; NULL if either fails. */
+char *adapter_json_dump(json_t *root);
+/* A growing NUL-terminated string; start as { NULL, 0, 0 }, free(s). */
+struct adapter_buf {
+	char *s; /* NULL until the first add */
+	size_t len, cap;
+};
+
+/* Append s[0..n) to b, keeping b->s NUL-terminated. */
+void adapter_buf_add(struct adapter_buf *b, const char *s, size_t n);
+/*
+ * The part of s[0..len) left when white space is cut from both ends, as
+ * s[*start..*end): ASCII space, tab, CR and LF, and each UTF-8 sequence
+ * of extra (NULL-terminated, e.g. "\xe3\x80\x80" for U+3000).
+ */
+void adapter_trim_span(const char *s, size_t len, const char *const *extra,
+    size_t *start, size_t *end);
+/*
+ * 1 if an access token that expires at exp (unix seconds) after a lifetime
+ * of life seconds must be renewed at now: less than life / div or min_s
+ * seconds (whichever is more) left.
+ */
+int adapter_token_due(int64_t exp, int64_t life, int64_t now, int64_t min_s,
+    int64_t div);
+/* Wipe and free a NUL-terminated secret.  NULL is a no-op. */
+void adapter_secret_free(char *s);
+/*
+ * 1 to max decimal digits and nothing else (no sign, no space) into *out:
+ * 0, or -1 (s NULL or not that).
+ */
+int adapter_digits(const char *s, size_t max, int64_t *out);
+/*
+ * An http:// or https:// base URL with no '?', '#' or white space, copied
+ * without its trailing '/'s (caller frees); NULL if s is not that.
+ */
+char *adapter_url_base(const char *s);
+
+/*
+ * Config helpers for the init slot.  Errors name the key, as init's own:
+ * "<key>: unknown key", "<key>: missing", ...
+ */
+
+/*
+ * Every key of conf (an object) must be in keys (NULL-terminated).
+ * Returns 0, or -1 with err "<key>: unknown key" for the first that is not.
+ */
+int adapter_conf_known(const json_t *conf, const char *const *keys, char *err,
+    size_t errlen);
+/*
+ * As adapter_conf_known, and every value must be a JSON string ("<key>:
+ * expected a string"): vals[i] is set to the value of keys[i] (borrowed
+ * from conf), and left alone for keys that are absent.
+ */
+int adapter_conf_strs(const json_t *conf, const char *const *keys,
+    const char **vals, char *err, size_t errlen);
+/*
+ * Copy the string value of key into *out (caller frees).  Returns 0 (also
+ * when the key is absent and not required: *out NULL), or -1 with err
+ * "<key>: missing", "<key>: expected a string" or "<key>: must be a
+ * non-empty string" (empty, or with a NUL byte inside).
+ */
+int adapter_conf_str(const json_t *conf, const char *key, int required,
+    char **out, char *err, size_t errlen);
 
 #endif /* ADAPTERS_ADAPTER_H */

@@ -48,25 +48,16 @@ const struct adapter_ops adapter_console = {
 static int
 console_init(void **priv, const json_t *conf, char *err, size_t errlen)
 {
-	const char *key;
-	json_t *val;
+	static const char *const keys[] = { "api_base", NULL };
+	const char *val[1];
 
 	*priv = NULL;
 	if (!json_is_object(conf)) {
 		snprintf(err, errlen, "config: expected an object");
 		return (-1);
 	}
-	json_object_foreach((json_t *)conf, key, val)
-	{
-		if (strcmp(key, "api_base") != 0) {
-			snprintf(err, errlen, "%s: unknown key", key);
-			return (-1);
-		}
-		if (!json_is_string(val)) {
-			snprintf(err, errlen, "%s: expected a string", key);
-			return (-1);
-		}
-	}
+	if (adapter_conf_strs(conf, keys, val, err, errlen) != 0)
+		return (-1);
 	*priv = xcalloc(1, sizeof(struct console));
 	return (0);
 }

@@ -56,10 +56,6 @@ static adapter_auth_due_fn dingtalk_auth_due;
 static adapter_auth_request_fn dingtalk_auth_request;
 static adapter_auth_parse_fn dingtalk_auth_parse;
 
-static int dingtalk_cfg_str(const json_t *, const char *, int, char **, char *,
-    size_t);
-static char *dingtalk_base(const char *);
-static int dingtalk_ms(const char *, int64_t *);
 static int dingtalk_get_str(const json_t *, const char *, const char **);
 static int dingtalk_rich_text(const json_t *, char *, size_t);
 static void dingtalk_trim(char *);
@@ -67,7 +63,6 @@ static int dingtalk_session_ok(const struct dingtalk *, const char *);
 static char *dingtalk_content(const struct chat_msg *);
 static char *dingtalk_webhook_body(const struct chat_msg *);
 static char *dingtalk_url_head(const char *);
-static void dingtalk_secret_free(char *);
 
 const struct adapter_ops adapter_dingtalk = {
 	.platform = "dingtalk",
@@ -101,48 +96,6 @@ dingtalk_sign(const char *secret, const char *ts_ms, char *out)
 	return (0);
 }
 
-/* A string key: 0 (absent and optional: *out NULL), or -1 with err. */
-static int
-dingtalk_cfg_str(const json_t *conf, const char *key, int required, char **out,
-    char *err, size_t errlen)
-{
-	const json_t *v = json_object_get(conf, key);
-
-	*out = NULL;
-	if (v == NULL) {
-		if (!required)
-			return (0);
-		snprintf(err, errlen, "%s: missing", key);
-		return (-1);
-	}
-	if (!json_is_string(v)) {
-		snprintf(err, errlen, "%s: expected a string", key);
-		return (-1);
-	}
-	if (json_string_length(v) == 0 ||
-	    strlen(json_string_value(v)) != json_string_length(v)) {
-		snprintf(err, errlen, "%s: must be a non-empty string", key);
-		return (-1);
-	}
-	*out = xstrdup(json_string_value(v));
-	return (0);
-}
-
-/* An http(s) base URL without its trailing '/'s, or NULL if invalid. */
-static char *
-dingtalk_base(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (strncmp(s, "https://", 8) != 0 && strncmp(s, "http://", 7) != 0)
-		return (NULL);
-	if (strpbrk(s, "?# \t\r\n") != NULL)
-		return (NULL);
-	while (n > 0 && s[n - 1] == '/')
-		n--;
-	return (xstrndup(s, n));
-}
-
 static int
 dingtalk_init(void **privp, const json_t *conf, char *err, size_t errlen)
 {
@@ -150,43 +103,34 @@ dingtalk_init(void **privp, const json_t *conf, char *err, size_t errlen)
 		"robot_code", "api_base", "oapi_base", "replay_window_s",
 		NULL };
 	struct dingtalk *d;
-	const char *key;
 	const json_t *v;
 	char *api = NULL, *oapi = NULL;
-	size_t i;
 
 	*privp = NULL;
 	if (!json_is_object(conf)) {
 		snprintf(err, errlen, "expected an object");
 		return (-1);
 	}
-	json_object_foreach((json_t *)conf, key, v)
-	{
-		for (i = 0; known[i] != NULL; i++)
-			if (strcmp(key, known[i]) == 0)
-				break;
-		if (known[i] == NULL) {
-			snprintf(err, errlen, "%s: unknown key", key);
-			return (-1);
-		}
-	}
+	if (adapter_conf_known(conf, known, err, errlen) != 0)
+		return (-1);
 
 	d = xcalloc(1, sizeof(*d));
 	d->window_s = DINGTALK_WINDOW_S;
-	if (dingtalk_cfg_str(conf, "app_key", 1, &d->app_key, err, errlen) ||
-	    dingtalk_cfg_str(conf, "app_secret", 1, &d->app_secret, err,
+	if (adapter_conf_str(conf, "app_key", 1, &d->app_key, err, errlen) ||
+	    adapter_conf_str(conf, "app_secret", 1, &d->app_secret, err,
 		errlen) ||
-	    dingtalk_cfg_str(conf, "robot_code", 0, &d->robot_code, err,
+	    adapter_conf_str(conf, "robot_code", 0, &d->robot_code, err,
 		errlen) ||
-	    dingtalk_cfg_str(conf, "api_base", 0, &api, err, errlen) ||
-	    dingtalk_cfg_str(conf, "oapi_base", 0, &oapi, err, errlen))
+	    adapter_conf_str(conf, "api_base", 0, &api, err, errlen) ||
+	    adapter_conf_str(conf, "oapi_base", 0, &oapi, err, errlen))
 		goto fail;
-	d->api_base = dingtalk_base(api != NULL ? api : DINGTALK_API_BASE);
+	d->api_base = adapter_url_base(api != NULL ? api : DINGTALK_API_BASE);
 	if (d->api_base == NULL) {
 		snprintf(err, errlen, "api_base: expected an http(s) URL");
 		goto fail;
 	}
-	d->oapi_base = dingtalk_base(oapi != NULL ? oapi : DINGTALK_OAPI_BASE);
+	d->oapi_base =
+	    adapter_url_base(oapi != NULL ? oapi : DINGTALK_OAPI_BASE);
 	if (d->oapi_base == NULL) {
 		snprintf(err, errlen, "oapi_base: expected an http(s) URL");
 		goto fail;
@@ -219,15 +163,6 @@ fail:
 }
 
 static void
-dingtalk_secret_free(char *s)
-{
-	if (s == NULL)
-		return;
-	explicit_bzero(s, strlen(s));
-	free(s);
-}
-
-static void
 dingtalk_free(void *priv)
 {
 	struct dingtalk *d = priv;
@@ -235,27 +170,12 @@ dingtalk_free(void *priv)
 	if (d == NULL)
 		return;
 	free(d->app_key);
-	dingtalk_secret_free(d->app_secret);
+	adapter_secret_free(d->app_secret);
 	free(d->robot_code);
 	free(d->api_base);
 	free(d->oapi_base);
-	dingtalk_secret_free(d->token);
+	adapter_secret_free(d->token);
 	free(d);
-}
-
-/* Decimal milliseconds (digits only, as DingTalk sends them); 0 or -1. */
-static int
-dingtalk_ms(const char *s, int64_t *out)
-{
-	size_t n;
-
-	if (s == NULL)
-		return (-1);
-	n = strspn(s, "0123456789");
-	if (n == 0 || n > DINGTALK_TS_DIGITS_MAX || s[n] != '\0')
-		return (-1);
-	*out = strtoll(s, NULL, 10);
-	return (0);
 }
 
 /*
@@ -275,7 +195,8 @@ dingtalk_verify(void *priv, const struct webhook *wh, int64_t now)
 
 	if (wh->method != NULL && strcmp(wh->method, "POST") != 0)
 		return (ADAPTER_EAUTH); /* no handshake exists */
-	if (sign == NULL || dingtalk_ms(ts, &ts_ms) != 0)
+	if (sign == NULL ||
+	    adapter_digits(ts, DINGTALK_TS_DIGITS_MAX, &ts_ms) != 0)
 		return (ADAPTER_EAUTH);
 	if (ts_ms > now * 1000 + win_ms || ts_ms < now * 1000 - win_ms)
 		return (ADAPTER_EAUTH);
@@ -348,30 +269,11 @@ dingtalk_rich_text(const json_t *content, char *out, size_t outlen)
 static void
 dingtalk_trim(char *s)
 {
-	size_t start = 0, n = strlen(s);
+	static const char *const extra[] = { "\xe2\x80\x85", "\xe3\x80\x80",
+		NULL };
+	size_t start, n;
 
-	for (;;) {
-		if (start < n && (s[start] == ' ' || s[start] == '\t' ||
-				     s[start] == '\n' || s[start] == '\r'))
-			start++;
-		else if (n - start >= 3 &&
-			 (memcmp(s + start, "\xe2\x80\x85", 3) == 0 ||
-			     memcmp(s + start, "\xe3\x80\x80", 3) == 0))
-			start += 3;
-		else
-			break;
-	}
-	for (;;) {
-		if (n > start && (s[n - 1] == ' ' || s[n - 1] == '\t' ||
-				     s[n - 1] == '\n' || s[n - 1] == '\r'))
-			n--;
-		else if (n - start >= 3 &&
-			 (memcmp(s + n - 3, "\xe2\x80\x85", 3) == 0 ||
-			     memcmp(s + n - 3, "\xe3\x80\x80", 3) == 0))
-			n -= 3;
-		else
-			break;
-	}
+	adapter_trim_span(s, strlen(s), extra, &start, &n);
 	memmove(s, s + start, n - start);
 	s[n - start] = '\0';
 }
@@ -534,7 +436,7 @@ dingtalk_content(const struct chat_msg *msg)
 static char *
 dingtalk_webhook_body(const struct chat_msg *msg)
 {
-	char *content = dingtalk_content(msg), *body;
+	char *content = dingtalk_content(msg);
 	json_t *root, *ids;
 
 	ids = json_array();
@@ -547,11 +449,7 @@ dingtalk_webhook_body(const struct chat_msg *msg)
 	root = json_pack("{s:s, s:{s:s}, s:{s:o, s:b}}", "msgtype", "text",
 	    "text", "content", content, "at", "atUserIds", ids, "isAtAll", 0);
 	free(content);
-	if (root == NULL)
-		return (NULL);
-	body = json_dumps(root, JSON_COMPACT);
-	json_decref(root);
-	return (body);
+	return (adapter_json_dump(root));
 }
 
 /* url up to (not including) its query, for logs.  Caller frees. */
@@ -578,15 +476,15 @@ dingtalk_format(void *priv, const struct chat_msg *msg, struct httpreq *req)
 			*secret++ = '\0';
 		if (*token == '\0' || (secret != NULL && *secret == '\0') ||
 		    (req->body = dingtalk_webhook_body(msg)) == NULL) {
-			dingtalk_secret_free(token);
+			adapter_secret_free(token);
 			return (-1);
 		}
 		tok_enc = adapter_urlencode(token);
 		if (secret != NULL) {
 			snprintf(ts, sizeof(ts), "%" PRId64 "000", msg->now);
 			if (dingtalk_sign(secret, ts, sign) != 0) {
-				dingtalk_secret_free(tok_enc);
-				dingtalk_secret_free(token);
+				adapter_secret_free(tok_enc);
+				adapter_secret_free(token);
 				httpreq_clear(req);
 				return (-1);
 			}
@@ -599,8 +497,8 @@ dingtalk_format(void *priv, const struct chat_msg *msg, struct httpreq *req)
 		} else
 			req->url = xasprintf("%s/robot/send?access_token=%s",
 			    d->oapi_base, tok_enc);
-		dingtalk_secret_free(tok_enc);
-		dingtalk_secret_free(token);
+		adapter_secret_free(tok_enc);
+		adapter_secret_free(token);
 		req->log_url = xasprintf("%s/robot/send", d->oapi_base);
 	} else if (msg->reply_url != NULL && *msg->reply_url != '\0' &&
 		   (msg->reply_url_expires == 0 ||
@@ -624,21 +522,13 @@ dingtalk_format(void *priv, const struct chat_msg *msg, struct httpreq *req)
 		}
 		root = json_pack("{s:s}", "content", content);
 		free(content);
-		if (root == NULL)
-			return (-1);
-		param = json_dumps(root, JSON_COMPACT);
-		json_decref(root);
-		if (param == NULL)
+		if ((param = adapter_json_dump(root)) == NULL)
 			return (-1);
 		root = json_pack("{s:s, s:s, s:s, s:s}", "robotCode",
 		    d->robot_code, "openConversationId", msg->chat, "msgKey",
 		    "sampleText", "msgParam", param);
 		free(param);
-		if (root == NULL)
-			return (-1);
-		req->body = json_dumps(root, JSON_COMPACT);
-		json_decref(root);
-		if (req->body == NULL)
+		if ((req->body = adapter_json_dump(root)) == NULL)
 			return (-1);
 		req->url =
 		    xasprintf("%s/v1.0/robot/groupMessages/send", d->api_base);
@@ -746,16 +636,13 @@ static int
 dingtalk_auth_due(void *priv, int64_t now)
 {
 	struct dingtalk *d = priv;
-	int64_t margin;
 
 	if (d->robot_code == NULL)
 		return (0);
 	if (d->token == NULL)
 		return (1);
-	margin = d->token_life / DINGTALK_RENEW_DIV;
-	if (margin < DINGTALK_RENEW_S)
-		margin = DINGTALK_RENEW_S;
-	return (d->token_exp - now < margin);
+	return (adapter_token_due(d->token_exp, d->token_life, now,
+	    DINGTALK_RENEW_S, DINGTALK_RENEW_DIV));
 }
 
 /* POST {api_base}/v1.0/oauth2/accessToken {"appKey","appSecret"}. */
@@ -768,11 +655,7 @@ dingtalk_auth_request(void *priv, struct httpreq *req)
 	memset(req, 0, sizeof(*req));
 	root = json_pack("{s:s, s:s}", "appKey", d->app_key, "appSecret",
 	    d->app_secret);
-	if (root == NULL)
-		return (-1);
-	req->body = json_dumps(root, JSON_COMPACT);
-	json_decref(root);
-	if (req->body == NULL)
+	if ((req->body = adapter_json_dump(root)) == NULL)
 		return (-1);
 	req->method = "POST";
 	req->url = xasprintf("%s/v1.0/oauth2/accessToken", d->api_base);
@@ -800,7 +683,7 @@ dingtalk_auth_parse(void *priv, const struct httpresp *r, int64_t now)
 	    strpbrk(json_string_value(tok), "\r\n") == NULL &&
 	    json_is_integer(exp) && json_integer_value(exp) > 0 &&
 	    json_integer_value(exp) <= DINGTALK_TOKEN_LIFE_MAX) {
-		dingtalk_secret_free(d->token);
+		adapter_secret_free(d->token);
 		d->token = xstrdup(json_string_value(tok));
 		d->token_life = json_integer_value(exp);
 		d->token_exp = now + d->token_life;

@@ -52,12 +52,6 @@ struct feishu {
 	int64_t token_margin;  /* renew this long before token_expires */
 };
 
-/* A growing string for the text with its mentions rewritten. */
-struct feishu_buf {
-	char *s;
-	size_t len, cap;
-};
-
 static adapter_init_fn feishu_init;
 static adapter_free_fn feishu_free;
 static adapter_verify_fn feishu_verify;
@@ -68,7 +62,6 @@ static adapter_auth_due_fn feishu_auth_due;
 static adapter_auth_request_fn feishu_auth_request;
 static adapter_auth_parse_fn feishu_auth_parse;
 
-static void feishu_strfree(char *);
 static int feishu_conf_str(const json_t *, const char *, int, char **, char *,
     size_t);
 static enum adapter_rc feishu_load(struct feishu *, const struct webhook *,
@@ -77,7 +70,6 @@ static const char *feishu_token_of(const json_t *);
 static int feishu_ms_to_s(const json_t *, int64_t *);
 static const char *feishu_str(const json_t *, const char *);
 static int feishu_is_bot(const struct feishu *, const json_t *, int);
-static void feishu_buf_add(struct feishu_buf *, const char *, size_t);
 static enum adapter_rc feishu_message(struct feishu *, const json_t *,
     const json_t *, struct chat_event *);
 static enum adapter_rc feishu_members(const json_t *, const json_t *,
@@ -180,15 +172,6 @@ feishu_uuid(const struct chat_msg *msg, char out[37])
 /* ---------------------------------------------------------------- */
 /* Instance */
 
-static void
-feishu_strfree(char *s)
-{
-	if (s == NULL)
-		return;
-	explicit_bzero(s, strlen(s));
-	free(s);
-}
-
 /* Copy string key of conf into *out; "" counts as absent.  -1 with err. */
 static int
 feishu_conf_str(const json_t *conf, const char *key, int required, char **out,
@@ -226,25 +209,15 @@ feishu_init(void **priv, const json_t *conf, char *err, size_t errlen)
 		"verification_token", "encrypt_key", "bot_open_id", "api_base",
 		NULL };
 	struct feishu *fs;
-	const char *key;
-	json_t *v;
-	size_t i, n;
+	size_t n;
 
 	*priv = NULL;
 	if (!json_is_object(conf)) {
 		snprintf(err, errlen, "expected an object");
 		return (-1);
 	}
-	json_object_foreach((json_t *)conf, key, v)
-	{
-		for (i = 0; known[i] != NULL; i++)
-			if (strcmp(known[i], key) == 0)
-				break;
-		if (known[i] == NULL) {
-			snprintf(err, errlen, "%s: unknown key", key);
-			return (-1);
-		}
-	}
+	if (adapter_conf_known(conf, known, err, errlen) != 0)
+		return (-1);
 	fs = xcalloc(1, sizeof(*fs));
 	if (feishu_conf_str(conf, "app_id", 1, &fs->app_id, err, errlen) ==
 		-1 ||
@@ -289,12 +262,12 @@ feishu_free(void *priv)
 	if (fs == NULL)
 		return;
 	free(fs->app_id);
-	feishu_strfree(fs->app_secret);
-	feishu_strfree(fs->verification_token);
-	feishu_strfree(fs->encrypt_key);
+	adapter_secret_free(fs->app_secret);
+	adapter_secret_free(fs->verification_token);
+	adapter_secret_free(fs->encrypt_key);
 	free(fs->bot_open_id);
 	free(fs->api_base);
-	feishu_strfree(fs->token);
+	adapter_secret_free(fs->token);
 	explicit_bzero(fs, sizeof(*fs));
 	free(fs);
 }
@@ -484,18 +457,6 @@ feishu_is_bot(const struct feishu *fs, const json_t *m, int lead)
 	return (lead);
 }
 
-static void
-feishu_buf_add(struct feishu_buf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2;
-		b->s = xreallocarray(b->s, b->cap, 1);
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
 /* im.message.receive_v1 (feishu.md section 1). */
 static enum adapter_rc
 feishu_message(struct feishu *fs, const json_t *hdr, const json_t *event,
@@ -504,7 +465,7 @@ feishu_message(struct feishu *fs, const json_t *hdr, const json_t *event,
 	const json_t *sender, *msg, *ments, *m;
 	const char *stype, *chat, *mid, *ctype, *text, *from, *mtype, *p;
 	const char *lead_key = NULL, *thread;
-	struct feishu_buf b = { NULL, 0, 0 };
+	struct adapter_buf b = { NULL, 0, 0 };
 	enum adapter_rc rc = ADAPTER_EPARSE;
 	size_t i, nm, best, klen;
 	int typed = 0, *isbot = NULL;
@@ -603,7 +564,7 @@ feishu_message(struct feishu *fs, const json_t *hdr, const json_t *event,
 	 * @_user_1 does not eat the start of @_user_10); the bot's goes,
 	 * others become "@name".  Unknown ones (@_all) stay as they are.
 	 */
-	feishu_buf_add(&b, "", 0);
+	adapter_buf_add(&b, "", 0);
 	for (p = text; *p != '\0';) {
 		best = nm;
 		klen = 0;
@@ -622,7 +583,7 @@ feishu_message(struct feishu *fs, const json_t *hdr, const json_t *event,
 			}
 		}
 		if (best == nm) {
-			feishu_buf_add(&b, p, 1);
+			adapter_buf_add(&b, p, 1);
 			p++;
 			continue;
 		}
@@ -631,10 +592,10 @@ feishu_message(struct feishu *fs, const json_t *hdr, const json_t *event,
 			const char *name = feishu_str(m, "name");
 
 			if (name != NULL && *name != '\0') {
-				feishu_buf_add(&b, "@", 1);
-				feishu_buf_add(&b, name, strlen(name));
+				adapter_buf_add(&b, "@", 1);
+				adapter_buf_add(&b, name, strlen(name));
 			} else
-				feishu_buf_add(&b, p, klen);
+				adapter_buf_add(&b, p, klen);
 		}
 		p += klen;
 	}
@@ -723,9 +684,8 @@ feishu_parse(void *priv, const struct webhook *wh, struct chat_event *ev,
 		    (ans = json_pack("{s:s}", "challenge", chal)) == NULL)
 			goto done;
 		rep->status = 200;
-		rep->body = json_dumps(ans, JSON_COMPACT);
+		rep->body = adapter_json_dump(ans);
 		rep->ctype = "application/json";
-		json_decref(ans);
 		if (rep->body == NULL)
 			goto done;
 		rc = ADAPTER_REPLY;
@@ -795,10 +755,7 @@ feishu_format(void *priv, const struct chat_msg *msg, struct httpreq *req)
 		text = xstrdup(msg->text);
 	cj = json_pack("{s:s}", "text", text); /* NULL: not UTF-8 */
 	free(text);
-	if (cj == NULL)
-		return (-1);
-	content = json_dumps(cj, JSON_COMPACT);
-	json_decref(cj);
+	content = adapter_json_dump(cj);
 	if (content == NULL || feishu_uuid(msg, uuid) == -1) {
 		free(content);
 		return (-1);
@@ -812,11 +769,7 @@ feishu_format(void *priv, const struct chat_msg *msg, struct httpreq *req)
 		    json_pack("{s:s, s:s, s:s, s:s}", "receive_id", msg->chat,
 			"msg_type", "text", "content", content, "uuid", uuid);
 	free(content);
-	if (body == NULL)
-		return (-1);
-	req->body = json_dumps(body, JSON_COMPACT);
-	json_decref(body);
-	if (req->body == NULL)
+	if ((req->body = adapter_json_dump(body)) == NULL)
 		return (-1);
 	if (reply) {
 		id = adapter_urlencode(msg->reply_to);
@@ -913,12 +866,9 @@ feishu_auth_request(void *priv, struct httpreq *req)
 	json_t *body;
 
 	memset(req, 0, sizeof(*req));
-	if ((body = json_pack("{s:s, s:s}", "app_id", fs->app_id, "app_secret",
-		 fs->app_secret)) == NULL)
-		return (-1);
-	req->body = json_dumps(body, JSON_COMPACT);
-	json_decref(body);
-	if (req->body == NULL)
+	body = json_pack("{s:s, s:s}", "app_id", fs->app_id, "app_secret",
+	    fs->app_secret);
+	if ((req->body = adapter_json_dump(body)) == NULL)
 		return (-1);
 	req->url =
 	    xasprintf("%s/open-apis/auth/v3/tenant_access_token/internal",
@@ -949,7 +899,7 @@ feishu_auth_parse(void *priv, const struct httpresp *r, int64_t now)
 		"tenant_access_token", &tok, "expire", &expire) == 0 &&
 	    code == 0 && *tok != '\0' && strlen(tok) < FEISHU_TOKEN_MAX &&
 	    strpbrk(tok, "\r\n") == NULL && expire > 0 && expire <= 7 * 86400) {
-		feishu_strfree(fs->token);
+		adapter_secret_free(fs->token);
 		fs->token = xstrdup(tok);
 		fs->token_expires = now + expire;
 		fs->token_margin = expire >= 2 * FEISHU_RENEW_MARGIN

@@ -26,12 +26,6 @@ struct onebot {
 	char *self_id;  /* the bot's QQ number, or "" (use the event's) */
 };
 
-/* A growing string. */
-struct onebot_buf {
-	char *p;
-	size_t len, cap;
-};
-
 static adapter_init_fn onebot_init;
 static adapter_free_fn onebot_free;
 static adapter_verify_fn onebot_verify;
@@ -41,10 +35,9 @@ static adapter_classify_fn onebot_classify;
 
 static int onebot_digits(const char *, int);
 static int onebot_id(const json_t *, char *, size_t);
-static void onebot_buf_add(struct onebot_buf *, const char *, size_t);
 static size_t onebot_unescape(char *, const char *, size_t);
 static json_t *onebot_cq_parse(const char *, size_t);
-static int onebot_segments(const json_t *, const char *, struct onebot_buf *,
+static int onebot_segments(const json_t *, const char *, struct adapter_buf *,
     struct chat_event *);
 static void onebot_text_set(struct chat_event *, const char *, size_t);
 static enum adapter_rc onebot_parse_message(struct onebot *, const json_t *,
@@ -89,30 +82,16 @@ onebot_init(void **priv, const json_t *conf, char *err, size_t errlen)
 	static const char *const keys[] = { "api_base", "secret",
 		"access_token", "self_id", NULL };
 	const char *val[4] = { NULL, NULL, NULL, NULL };
-	const char *key;
-	json_t *v;
 	struct onebot *ob;
-	size_t i, n;
+	size_t n;
 
 	*priv = NULL;
 	if (!json_is_object(conf)) {
 		snprintf(err, errlen, "expected an object");
 		return (-1);
 	}
-	json_object_foreach((json_t *)conf, key, v)
-	{
-		for (i = 0; keys[i] != NULL && strcmp(keys[i], key) != 0; i++)
-			;
-		if (keys[i] == NULL) {
-			snprintf(err, errlen, "%s: unknown key", key);
-			return (-1);
-		}
-		if (!json_is_string(v)) {
-			snprintf(err, errlen, "%s: expected a string", key);
-			return (-1);
-		}
-		val[i] = json_string_value(v);
-	}
+	if (adapter_conf_strs(conf, keys, val, err, errlen) != 0)
+		return (-1);
 	if (val[0] == NULL) {
 		snprintf(err, errlen, "api_base: missing");
 		return (-1);
@@ -156,12 +135,8 @@ onebot_free(void *priv)
 
 	if (ob == NULL)
 		return;
-	if (ob->secret != NULL)
-		explicit_bzero(ob->secret, strlen(ob->secret));
-	if (ob->token != NULL)
-		explicit_bzero(ob->token, strlen(ob->token));
-	free(ob->secret);
-	free(ob->token);
+	adapter_secret_free(ob->secret);
+	adapter_secret_free(ob->token);
 	free(ob->api_base);
 	free(ob->self_id);
 	free(ob);
@@ -237,18 +212,6 @@ onebot_id(const json_t *v, char *out, size_t outlen)
 		return (-1);
 	memcpy(out, s, strlen(s) + 1);
 	return (0);
-}
-
-static void
-onebot_buf_add(struct onebot_buf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2;
-		b->p = xreallocarray(b->p, b->cap, 1);
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
 }
 
 /* CQ unescaping of s[0..n) into out (n bytes suffice); returns length. */
@@ -371,7 +334,7 @@ fail:
  * images and the rest dropped.  -1 if a segment is not an object.
  */
 static int
-onebot_segments(const json_t *arr, const char *self, struct onebot_buf *b,
+onebot_segments(const json_t *arr, const char *self, struct adapter_buf *b,
     struct chat_event *ev)
 {
 	const json_t *seg, *data;
@@ -390,7 +353,7 @@ onebot_segments(const json_t *arr, const char *self, struct onebot_buf *b,
 			if ((text = json_string_value(
 				 json_object_get(data, "text"))) == NULL)
 				return (-1);
-			onebot_buf_add(b, text,
+			adapter_buf_add(b, text,
 			    json_string_length(json_object_get(data, "text")));
 			continue;
 		}
@@ -403,8 +366,8 @@ onebot_segments(const json_t *arr, const char *self, struct onebot_buf *b,
 			ev->to_bot = 1;
 			continue;
 		}
-		onebot_buf_add(b, "@", 1);
-		onebot_buf_add(b, qq, strlen(qq));
+		adapter_buf_add(b, "@", 1);
+		adapter_buf_add(b, qq, strlen(qq));
 		for (k = 0; k < ev->nmentions; k++)
 			if (strcmp(ev->mentions[k].id, qq) == 0)
 				break;
@@ -423,28 +386,10 @@ onebot_segments(const json_t *arr, const char *self, struct onebot_buf *b,
 static void
 onebot_text_set(struct chat_event *ev, const char *s, size_t n)
 {
-	size_t start = 0, end = n;
+	static const char *const extra[] = { "\xe3\x80\x80", NULL };
+	size_t start, end;
 
-	for (;;) {
-		if (start < end && strchr(" \t\r\n", s[start]) != NULL &&
-		    s[start] != '\0')
-			start++;
-		else if (end - start >= 3 &&
-			 memcmp(s + start, "\xe3\x80\x80", 3) == 0)
-			start += 3;
-		else
-			break;
-	}
-	for (;;) {
-		if (end > start && strchr(" \t\r\n", s[end - 1]) != NULL &&
-		    s[end - 1] != '\0')
-			end--;
-		else if (end - start >= 3 &&
-			 memcmp(s + end - 3, "\xe3\x80\x80", 3) == 0)
-			end -= 3;
-		else
-			break;
-	}
+	adapter_trim_span(s, n, extra, &start, &end);
 	xmemlcpy_utf8(ev->text, s + start, end - start, sizeof(ev->text));
 }
 
@@ -491,7 +436,7 @@ onebot_parse_message(struct onebot *ob, const json_t *root,
 	const char *mtype, *sub, *name;
 	const json_t *msg, *sender, *anon, *t;
 	json_t *segs = NULL;
-	struct onebot_buf b = { NULL, 0, 0 };
+	struct adapter_buf b = { NULL, 0, 0 };
 	int group_msg;
 
 	mtype = json_string_value(json_object_get(root, "message_type"));
@@ -561,14 +506,14 @@ onebot_parse_message(struct onebot *ob, const json_t *root,
 	}
 	if (onebot_segments(msg, self, &b, ev) == -1) {
 		json_decref(segs);
-		free(b.p);
+		free(b.s);
 		return (ADAPTER_EPARSE);
 	}
 	json_decref(segs);
 	if (!group_msg)
 		ev->to_bot = 1; /* a private message is for the bot */
-	onebot_text_set(ev, b.p != NULL ? b.p : "", b.len);
-	free(b.p);
+	onebot_text_set(ev, b.s != NULL ? b.s : "", b.len);
+	free(b.s);
 	return (ADAPTER_OK);
 }
 
@@ -699,11 +644,7 @@ onebot_format(void *priv, const struct chat_msg *msg, struct httpreq *req)
 	    json_pack("{s:I, s:s, s:b}", key, (json_int_t)strtoll(id, NULL, 10),
 		"message", all, "auto_escape", 0);
 	free(all);
-	if (body == NULL) /* not UTF-8 */
-		return (-1);
-	req->body = json_dumps(body, JSON_COMPACT);
-	json_decref(body);
-	if (req->body == NULL)
+	if ((req->body = adapter_json_dump(body)) == NULL) /* not UTF-8 */
 		return (-1);
 
 	req->method = "POST";
@@ -735,9 +676,7 @@ onebot_classify(void *priv, const struct httpresp *r, int64_t *retry_ms)
 	if (r->status == 0 || r->status >= 500)
 		return (SEND_RETRY);
 	if (r->status == 429) { /* a proxy or rate-limit middleware */
-		ra = adapter_retry_after_ms(
-		    r->retry_after != NULL ? r->retry_after
-					   : httpresp_header(r, "Retry-After"));
+		ra = adapter_resp_retry_after_ms(r);
 		*retry_ms = ra > 0 ? ra : 0;
 		return (SEND_RETRY);
 	}

@@ -96,8 +96,7 @@ slack_init(void **priv, const json_t *conf, char *err, size_t errlen)
 	static const char *const keys[] = { "signing_secret", "bot_token",
 		"bot_user_id", "api_base", NULL };
 	const char *val[4] = { NULL, NULL, NULL, NULL };
-	const char *key, *base;
-	json_t *v;
+	const char *base;
 	struct slack *sl;
 	size_t i, n;
 
@@ -106,20 +105,8 @@ slack_init(void **priv, const json_t *conf, char *err, size_t errlen)
 		snprintf(err, errlen, "expected an object");
 		return (-1);
 	}
-	json_object_foreach((json_t *)conf, key, v)
-	{
-		for (i = 0; keys[i] != NULL && strcmp(keys[i], key) != 0; i++)
-			;
-		if (keys[i] == NULL) {
-			snprintf(err, errlen, "%s: unknown key", key);
-			return (-1);
-		}
-		if (!json_is_string(v)) {
-			snprintf(err, errlen, "%s: expected a string", key);
-			return (-1);
-		}
-		val[i] = json_string_value(v);
-	}
+	if (adapter_conf_strs(conf, keys, val, err, errlen) != 0)
+		return (-1);
 	for (i = 0; i < 2; i++)
 		if (val[i] == NULL) {
 			snprintf(err, errlen, "%s: missing", keys[i]);
@@ -165,10 +152,8 @@ slack_free(void *priv)
 
 	if (sl == NULL)
 		return;
-	explicit_bzero(sl->secret, strlen(sl->secret));
-	explicit_bzero(sl->token, strlen(sl->token));
-	free(sl->secret);
-	free(sl->token);
+	adapter_secret_free(sl->secret);
+	adapter_secret_free(sl->token);
 	free(sl->bot);
 	free(sl->api_base);
 	free(sl);
@@ -301,6 +286,8 @@ slack_mention_add(struct chat_event *ev, const char *id, size_t idlen,
 static void
 slack_text(const char *bot, const char *in, size_t n, struct chat_event *ev)
 {
+	static const char *const spaces[] = { "\xc2\xa0", "\xe3\x80\x80",
+		NULL };
 	const char *gt, *inner, *bar, *label;
 	char *out;
 	size_t i = 0, j, o = 0, ilen, idlen, llen, start, end;
@@ -357,34 +344,7 @@ slack_text(const char *bot, const char *in, size_t n, struct chat_event *ev)
 	}
 
 	/* Trim ASCII white space, NBSP and U+3000 at both ends. */
-	start = 0;
-	end = o;
-	for (;;) {
-		if (start < end && strchr(" \t\r\n", out[start]) != NULL &&
-		    out[start] != '\0')
-			start++;
-		else if (end - start >= 2 &&
-			 memcmp(out + start, "\xc2\xa0", 2) == 0)
-			start += 2;
-		else if (end - start >= 3 &&
-			 memcmp(out + start, "\xe3\x80\x80", 3) == 0)
-			start += 3;
-		else
-			break;
-	}
-	for (;;) {
-		if (end > start && strchr(" \t\r\n", out[end - 1]) != NULL &&
-		    out[end - 1] != '\0')
-			end--;
-		else if (end - start >= 2 &&
-			 memcmp(out + end - 2, "\xc2\xa0", 2) == 0)
-			end -= 2;
-		else if (end - start >= 3 &&
-			 memcmp(out + end - 3, "\xe3\x80\x80", 3) == 0)
-			end -= 3;
-		else
-			break;
-	}
+	adapter_trim_span(out, o, spaces, &start, &end);
 	xmemlcpy_utf8(ev->text, out + start, end - start, sizeof(ev->text));
 	free(out);
 }
@@ -785,11 +745,7 @@ slack_format(void *priv, const struct chat_msg *msg, struct httpreq *req)
 		}
 	}
 	free(text);
-	if (body == NULL) /* not UTF-8 */
-		return (-1);
-	req->body = json_dumps(body, JSON_COMPACT);
-	json_decref(body);
-	if (req->body == NULL)
+	if ((req->body = adapter_json_dump(body)) == NULL) /* not UTF-8 */
 		return (-1);
 
 	req->method = "POST";
@@ -819,9 +775,7 @@ slack_classify(void *priv, const struct httpresp *r, int64_t *retry_ms)
 
 	(void)priv;
 	*retry_ms = 0;
-	ra = adapter_retry_after_ms(r->retry_after != NULL
-					? r->retry_after
-					: httpresp_header(r, "Retry-After"));
+	ra = adapter_resp_retry_after_ms(r);
 	if (r->status == 0 || r->status >= 500)
 		return (SEND_RETRY);
 	if (r->status == 429) {

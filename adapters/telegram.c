@@ -134,9 +134,10 @@ static int
 telegram_init(void **priv, const json_t *conf, char *err, size_t errlen)
 {
 	struct telegram *tg;
-	const char *key, *token = NULL, *secret = NULL;
-	const char *base = TELEGRAM_API_BASE, *user = NULL;
-	json_t *val;
+	static const char *const keys[] = { "token", "secret_token", "api_base",
+		"username", NULL };
+	const char *val[4] = { NULL, NULL, NULL, NULL };
+	const char *token, *secret, *base, *user;
 	size_t n;
 
 	*priv = NULL;
@@ -144,28 +145,12 @@ telegram_init(void **priv, const json_t *conf, char *err, size_t errlen)
 		snprintf(err, errlen, "config: expected an object");
 		return (-1);
 	}
-	json_object_foreach((json_t *)conf, key, val)
-	{
-		const char **dst;
-
-		if (strcmp(key, "token") == 0)
-			dst = &token;
-		else if (strcmp(key, "secret_token") == 0)
-			dst = &secret;
-		else if (strcmp(key, "api_base") == 0)
-			dst = &base;
-		else if (strcmp(key, "username") == 0)
-			dst = &user;
-		else {
-			snprintf(err, errlen, "%s: unknown key", key);
-			return (-1);
-		}
-		if (!json_is_string(val)) {
-			snprintf(err, errlen, "%s: expected a string", key);
-			return (-1);
-		}
-		*dst = json_string_value(val);
-	}
+	if (adapter_conf_strs(conf, keys, val, err, errlen) != 0)
+		return (-1);
+	token = val[0];
+	secret = val[1];
+	base = val[2] != NULL ? val[2] : TELEGRAM_API_BASE;
+	user = val[3];
 	if (token == NULL) {
 		snprintf(err, errlen, "token: missing");
 		return (-1);
@@ -221,10 +206,8 @@ telegram_free(void *priv)
 
 	if (tg == NULL)
 		return;
-	explicit_bzero(tg->token, strlen(tg->token));
-	explicit_bzero(tg->secret, strlen(tg->secret));
-	free(tg->token);
-	free(tg->secret);
+	adapter_secret_free(tg->token);
+	adapter_secret_free(tg->secret);
 	free(tg->api_base);
 	free(tg->username);
 	free(tg);
@@ -614,7 +597,6 @@ static enum send_rc
 telegram_classify(void *priv, const struct httpresp *r, int64_t *retry_ms)
 {
 	json_t *root = NULL, *ra;
-	const char *hdr;
 	enum send_rc rc;
 	int64_t ms;
 
@@ -632,13 +614,8 @@ telegram_classify(void *priv, const struct httpresp *r, int64_t *retry_ms)
 		if (json_is_integer(ra) && json_integer_value(ra) >= 0 &&
 		    json_integer_value(ra) <= TELEGRAM_RETRY_MAX)
 			*retry_ms = json_integer_value(ra) * 1000;
-		else {
-			hdr = r->retry_after;
-			if (hdr == NULL)
-				hdr = httpresp_header(r, "Retry-After");
-			if ((ms = adapter_retry_after_ms(hdr)) >= 0)
-				*retry_ms = ms;
-		}
+		else if ((ms = adapter_resp_retry_after_ms(r)) >= 0)
+			*retry_ms = ms;
 	} else if (r->status >= 200 && r->status < 300 &&
 		   json_is_true(json_object_get(root, "ok")))
 		rc = SEND_OK;

@@ -63,12 +63,6 @@ struct wecom_xp {
 	struct wecom_xml *x;
 };
 
-/* A growing value buffer, bounded by the document it is read from. */
-struct wecom_buf {
-	char *b;
-	size_t n, cap;
-};
-
 static adapter_init_fn wecom_init;
 static adapter_free_fn wecom_free;
 static adapter_verify_fn wecom_verify;
@@ -79,17 +73,12 @@ static adapter_auth_due_fn wecom_auth_due;
 static adapter_auth_request_fn wecom_auth_request;
 static adapter_auth_parse_fn wecom_auth_parse;
 
-static void wecom_buf_add(struct wecom_buf *, const char *, size_t);
 static int wecom_xp_starts(const struct wecom_xp *, const char *);
 static int wecom_xp_name(struct wecom_xp *, const char **, size_t *);
-static int wecom_xp_entity(struct wecom_xp *, struct wecom_buf *);
+static int wecom_xp_entity(struct wecom_xp *, struct adapter_buf *);
 static int wecom_xp_element(struct wecom_xp *, int, const char *);
 static int wecom_mac(const char *, const char *, const char *, const char *,
     unsigned char *);
-static int wecom_cfg_str(const json_t *, const char *, int, char **, char *,
-    size_t);
-static void wecom_secret_free(char *);
-static int wecom_digits(const char *, size_t, int64_t *);
 static char *wecom_extract(const struct webhook *, enum wecom_kind *,
     enum adapter_rc *);
 static enum adapter_rc wecom_open(struct wecom *, const struct webhook *,
@@ -102,7 +91,6 @@ static enum adapter_rc wecom_parse_xml(const struct wecom_plain *,
 static enum adapter_rc wecom_parse_json(const struct webhook *,
     const struct wecom_plain *, struct chat_event *);
 static char *wecom_content(const struct chat_msg *, int);
-static char *wecom_dump(json_t *);
 
 const struct adapter_ops adapter_wecom = {
 	.platform = "wecom",
@@ -120,18 +108,6 @@ const struct adapter_ops adapter_wecom = {
 };
 
 /* ---- the strict XML extractor ---- */
-
-static void
-wecom_buf_add(struct wecom_buf *b, const char *s, size_t n)
-{
-	if (b->n + n + 1 > b->cap) {
-		b->cap = (b->n + n + 1) * 2;
-		b->b = xreallocarray(b->b, b->cap, 1);
-	}
-	memcpy(b->b + b->n, s, n);
-	b->n += n;
-	b->b[b->n] = '\0';
-}
 
 static int
 wecom_xp_starts(const struct wecom_xp *p, const char *lit)
@@ -166,7 +142,7 @@ wecom_xp_name(struct wecom_xp *p, const char **name, size_t *nlen)
 
 /* At '&': decode one entity into b; 0, or -1 if unknown or invalid. */
 static int
-wecom_xp_entity(struct wecom_xp *p, struct wecom_buf *b)
+wecom_xp_entity(struct wecom_xp *p, struct adapter_buf *b)
 {
 	static const struct {
 		const char *name;
@@ -187,7 +163,7 @@ wecom_xp_entity(struct wecom_xp *p, struct wecom_buf *b)
 	for (i = 0; i < sizeof(named) / sizeof(named[0]); i++)
 		if (strlen(named[i].name) == n &&
 		    memcmp(named[i].name, s, n) == 0) {
-			wecom_buf_add(b, &named[i].c, 1);
+			adapter_buf_add(b, &named[i].c, 1);
 			return (0);
 		}
 	if (s[0] != '#' || n < 2)
@@ -235,7 +211,7 @@ wecom_xp_entity(struct wecom_xp *p, struct wecom_buf *b)
 		u[3] = (char)(0x80 | (cp & 0x3f));
 		n = 4;
 	}
-	wecom_buf_add(b, u, n);
+	adapter_buf_add(b, u, n);
 	return (0);
 }
 
@@ -246,7 +222,7 @@ wecom_xp_entity(struct wecom_xp *p, struct wecom_buf *b)
 static int
 wecom_xp_element(struct wecom_xp *p, int depth, const char *parent)
 {
-	struct wecom_buf val = { NULL, 0, 0 };
+	struct adapter_buf val = { NULL, 0, 0 };
 	const char *name, *name2, *end;
 	char *path = NULL;
 	size_t nlen, nlen2, i;
@@ -279,7 +255,7 @@ wecom_xp_element(struct wecom_xp *p, int depth, const char *parent)
 			end = memmem(p->s + p->pos, p->len - p->pos, "]]>", 3);
 			if (end == NULL)
 				goto fail;
-			wecom_buf_add(&val, p->s + p->pos,
+			adapter_buf_add(&val, p->s + p->pos,
 			    end - (p->s + p->pos));
 			p->pos = end + 3 - p->s;
 			text = 1;
@@ -303,7 +279,7 @@ wecom_xp_element(struct wecom_xp *p, int depth, const char *parent)
 		} else {
 			char c = p->s[p->pos++];
 
-			wecom_buf_add(&val, &c, 1);
+			adapter_buf_add(&val, &c, 1);
 			if (c != ' ' && c != '\t' && c != '\r' && c != '\n')
 				text = 1;
 		}
@@ -312,7 +288,7 @@ wecom_xp_element(struct wecom_xp *p, int depth, const char *parent)
 		goto fail; /* mixed content: not WeCom's shape */
 record:
 	if (depth == 0) {
-		free(val.b);
+		free(val.s);
 		return (0);
 	}
 	if (p->x->n == WECOM_XML_MAX)
@@ -322,15 +298,15 @@ record:
 			if (strcmp(p->x->f[i].path, path) == 0)
 				goto fail; /* two <Encrypt>s: refuse */
 	p->x->f[p->x->n].path = path;
-	if (kids || val.b == NULL) {
-		free(val.b);
+	if (kids || val.s == NULL) {
+		free(val.s);
 		p->x->f[p->x->n].val = xstrdup("");
 	} else
-		p->x->f[p->x->n].val = val.b;
+		p->x->f[p->x->n].val = val.s;
 	p->x->n++;
 	return (0);
 fail:
-	free(val.b);
+	free(val.s);
 	free(path);
 	return (-1);
 }
@@ -497,91 +473,30 @@ wecom_plain_clear(struct wecom_plain *p)
 
 /* ---- instance ---- */
 
-/* A string key: 0 (absent and optional: *out NULL), or -1 with err. */
-static int
-wecom_cfg_str(const json_t *conf, const char *key, int required, char **out,
-    char *err, size_t errlen)
-{
-	const json_t *v = json_object_get(conf, key);
-
-	*out = NULL;
-	if (v == NULL) {
-		if (!required)
-			return (0);
-		snprintf(err, errlen, "%s: missing", key);
-		return (-1);
-	}
-	if (!json_is_string(v)) {
-		snprintf(err, errlen, "%s: expected a string", key);
-		return (-1);
-	}
-	if (json_string_length(v) == 0 ||
-	    strlen(json_string_value(v)) != json_string_length(v)) {
-		snprintf(err, errlen, "%s: must be a non-empty string", key);
-		return (-1);
-	}
-	*out = xstrdup(json_string_value(v));
-	return (0);
-}
-
-static void
-wecom_secret_free(char *s)
-{
-	if (s == NULL)
-		return;
-	explicit_bzero(s, strlen(s));
-	free(s);
-}
-
-/* Decimal digits only (at most max of them) into *out; 0 or -1. */
-static int
-wecom_digits(const char *s, size_t max, int64_t *out)
-{
-	size_t n;
-
-	if (s == NULL)
-		return (-1);
-	n = strspn(s, "0123456789");
-	if (n == 0 || n > max || s[n] != '\0')
-		return (-1);
-	*out = strtoll(s, NULL, 10);
-	return (0);
-}
-
 static int
 wecom_init(void **privp, const json_t *conf, char *err, size_t errlen)
 {
 	static const char *const known[] = { "corp_id", "corp_secret",
 		"agent_id", "token", "encoding_aes_key", "api_base", NULL };
 	struct wecom *w;
-	const char *key;
 	const json_t *v;
 	char *eak = NULL, *api = NULL, *agent = NULL;
-	size_t i, n;
 
 	*privp = NULL;
 	if (!json_is_object(conf)) {
 		snprintf(err, errlen, "expected an object");
 		return (-1);
 	}
-	json_object_foreach((json_t *)conf, key, v)
-	{
-		for (i = 0; known[i] != NULL; i++)
-			if (strcmp(key, known[i]) == 0)
-				break;
-		if (known[i] == NULL) {
-			snprintf(err, errlen, "%s: unknown key", key);
-			return (-1);
-		}
-	}
+	if (adapter_conf_known(conf, known, err, errlen) != 0)
+		return (-1);
 
 	w = xcalloc(1, sizeof(*w));
-	if (wecom_cfg_str(conf, "corp_id", 0, &w->corp_id, err, errlen) ||
-	    wecom_cfg_str(conf, "corp_secret", 0, &w->corp_secret, err,
+	if (adapter_conf_str(conf, "corp_id", 0, &w->corp_id, err, errlen) ||
+	    adapter_conf_str(conf, "corp_secret", 0, &w->corp_secret, err,
 		errlen) ||
-	    wecom_cfg_str(conf, "token", 1, &w->token, err, errlen) ||
-	    wecom_cfg_str(conf, "encoding_aes_key", 1, &eak, err, errlen) ||
-	    wecom_cfg_str(conf, "api_base", 0, &api, err, errlen))
+	    adapter_conf_str(conf, "token", 1, &w->token, err, errlen) ||
+	    adapter_conf_str(conf, "encoding_aes_key", 1, &eak, err, errlen) ||
+	    adapter_conf_str(conf, "api_base", 0, &api, err, errlen))
 		goto fail;
 	if (w->corp_id != NULL && w->corp_secret == NULL) {
 		snprintf(err, errlen, "corp_secret: missing (corp_id is set)");
@@ -603,32 +518,28 @@ wecom_init(void **privp, const json_t *conf, char *err, size_t errlen)
 		else if (!json_is_string(v) && !json_is_integer(v)) {
 			snprintf(err, errlen, "agent_id: expected a string");
 			goto fail;
-		} else if (wecom_cfg_str(conf, "agent_id", 1, &agent, err,
+		} else if (adapter_conf_str(conf, "agent_id", 1, &agent, err,
 			       errlen) != 0 ||
-			   wecom_digits(agent, 10, &w->agent_id) != 0 ||
+			   adapter_digits(agent, 10, &w->agent_id) != 0 ||
 			   w->agent_id == 0) {
 			snprintf(err, errlen, "agent_id: expected digits");
 			goto fail;
 		}
 	}
-	api = api != NULL ? api : xstrdup(WECOM_API_BASE);
-	if ((strncmp(api, "https://", 8) != 0 &&
-		strncmp(api, "http://", 7) != 0) ||
-	    strpbrk(api, "?# \t\r\n") != NULL) {
+	w->api_base = adapter_url_base(api != NULL ? api : WECOM_API_BASE);
+	if (w->api_base == NULL) {
 		snprintf(err, errlen, "api_base: expected an http(s) URL");
 		goto fail;
 	}
-	for (n = strlen(api); n > 0 && api[n - 1] == '/'; n--)
-		api[n - 1] = '\0';
-	w->api_base = api;
-	wecom_secret_free(eak);
+	free(api);
+	adapter_secret_free(eak);
 	free(agent);
 	*privp = w;
 	return (0);
 fail:
 	free(api);
 	free(agent);
-	wecom_secret_free(eak);
+	adapter_secret_free(eak);
 	wecom_free(w);
 	return (-1);
 }
@@ -641,10 +552,10 @@ wecom_free(void *priv)
 	if (w == NULL)
 		return;
 	free(w->corp_id);
-	wecom_secret_free(w->corp_secret);
-	wecom_secret_free(w->token);
+	adapter_secret_free(w->corp_secret);
+	adapter_secret_free(w->token);
 	free(w->api_base);
-	wecom_secret_free(w->access_token);
+	adapter_secret_free(w->access_token);
 	explicit_bzero(w->key, sizeof(w->key));
 	free(w);
 }
@@ -753,7 +664,7 @@ wecom_open(struct wecom *w, const struct webhook *wh, const int64_t *now,
 		sizeof(sig)) ||
 	    !adapter_form_get(q, strlen(q), "timestamp", ts, sizeof(ts)) ||
 	    !adapter_form_get(q, strlen(q), "nonce", nonce, sizeof(nonce)) ||
-	    wecom_digits(ts, WECOM_TS_DIGITS_MAX, &t) != 0)
+	    adapter_digits(ts, WECOM_TS_DIGITS_MAX, &t) != 0)
 		return (ADAPTER_EAUTH);
 	if ((enc = wecom_extract(wh, &in->kind, &rc)) == NULL)
 		return (rc);
@@ -847,7 +758,7 @@ wecom_parse_xml(const struct wecom_plain *p, struct chat_event *ev)
 	from = wecom_xml_get(&x, "FromUserName", 0);
 	ct = wecom_xml_get(&x, "CreateTime", 0);
 	if (type == NULL || from == NULL || *from == '\0' ||
-	    wecom_digits(ct, WECOM_TS_DIGITS_MAX, &at) != 0)
+	    adapter_digits(ct, WECOM_TS_DIGITS_MAX, &at) != 0)
 		goto done;
 	memset(ev, 0, sizeof(*ev));
 	ev->at = at;
@@ -961,7 +872,7 @@ wecom_parse_json(const struct webhook *wh, const struct wecom_plain *p,
 		    (int)(sizeof(ev->chat) - sizeof(WECOM_USER_PREFIX)), user);
 	/* no time in the payload: the signed query timestamp stands in */
 	if (adapter_form_get(q, strlen(q), "timestamp", ts, sizeof(ts)) &&
-	    wecom_digits(ts, WECOM_TS_DIGITS_MAX, &at) == 0)
+	    adapter_digits(ts, WECOM_TS_DIGITS_MAX, &at) == 0)
 		ev->at = at;
 	if (url != NULL && strncmp(url, "https://", 8) == 0 &&
 	    strlen(url) < sizeof(ev->reply_url) &&
@@ -1033,19 +944,6 @@ wecom_content(const struct chat_msg *msg, int prefix)
 	return (xstrdup(text));
 }
 
-/* json_dumps and release root; NULL if root is NULL or dumping failed. */
-static char *
-wecom_dump(json_t *root)
-{
-	char *s;
-
-	if (root == NULL)
-		return (NULL);
-	s = json_dumps(root, JSON_COMPACT);
-	json_decref(root);
-	return (s);
-}
-
 static int
 wecom_format(void *priv, const struct chat_msg *msg, struct httpreq *req)
 {
@@ -1072,12 +970,12 @@ wecom_format(void *priv, const struct chat_msg *msg, struct httpreq *req)
 				root = NULL;
 			}
 		}
-		if ((req->body = wecom_dump(root)) == NULL)
+		if ((req->body = adapter_json_dump(root)) == NULL)
 			return (-1);
 		enc = adapter_urlencode(msg->robot);
 		req->url = xasprintf("%s/cgi-bin/webhook/send?key=%s",
 		    w->api_base, enc);
-		wecom_secret_free(enc);
+		adapter_secret_free(enc);
 		req->log_url =
 		    xasprintf("%s/cgi-bin/webhook/send", w->api_base);
 	} else if (msg->reply_url != NULL && *msg->reply_url != '\0') {
@@ -1086,7 +984,7 @@ wecom_format(void *priv, const struct chat_msg *msg, struct httpreq *req)
 		root = json_pack("{s:s, s:{s:s}}", "msgtype", "markdown",
 		    "markdown", "content", content);
 		free(content);
-		if ((req->body = wecom_dump(root)) == NULL)
+		if ((req->body = adapter_json_dump(root)) == NULL)
 			return (-1);
 		req->url = xstrdup(msg->reply_url);
 		req->log_url =
@@ -1120,7 +1018,7 @@ wecom_format(void *priv, const struct chat_msg *msg, struct httpreq *req)
 			    xasprintf("%s/cgi-bin/appchat/send", w->api_base);
 		}
 		free(content);
-		if ((req->body = wecom_dump(root)) == NULL) {
+		if ((req->body = adapter_json_dump(root)) == NULL) {
 			httpreq_clear(req);
 			return (-1);
 		}
@@ -1185,16 +1083,13 @@ static int
 wecom_auth_due(void *priv, int64_t now)
 {
 	struct wecom *w = priv;
-	int64_t margin;
 
 	if (w->corp_id == NULL || w->corp_secret == NULL)
 		return (0);
 	if (w->access_token == NULL)
 		return (1);
-	margin = w->token_life / WECOM_RENEW_DIV;
-	if (margin < WECOM_RENEW_S)
-		margin = WECOM_RENEW_S;
-	return (w->token_exp - now < margin);
+	return (adapter_token_due(w->token_exp, w->token_life, now,
+	    WECOM_RENEW_S, WECOM_RENEW_DIV));
 }
 
 /* GET {api_base}/cgi-bin/gettoken?corpid=...&corpsecret=... */
@@ -1215,7 +1110,7 @@ wecom_auth_request(void *priv, struct httpreq *req)
 	req->log_url =
 	    xasprintf("%s/cgi-bin/gettoken?corpid=%s", w->api_base, id);
 	free(id);
-	wecom_secret_free(secret);
+	adapter_secret_free(secret);
 	return (0);
 }
 
@@ -1242,7 +1137,7 @@ wecom_auth_parse(void *priv, const struct httpresp *r, int64_t now)
 		"0123456789-_.~") == json_string_length(tok) &&
 	    json_is_integer(exp) && json_integer_value(exp) > 0 &&
 	    json_integer_value(exp) <= WECOM_TOKEN_LIFE_MAX) {
-		wecom_secret_free(w->access_token);
+		adapter_secret_free(w->access_token);
 		w->access_token = xstrdup(json_string_value(tok));
 		w->token_life = json_integer_value(exp);
 		w->token_exp = now + w->token_life;
