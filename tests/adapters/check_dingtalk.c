@@ -13,8 +13,7 @@
 
 #include "adapters/adapter.h"
 #include "adapters/dingtalk.h"
-
-#define FIXTURES TOWERBOT_SOURCE_DIR "/tests/fixtures/dingtalk/"
+#include "tests/adapters/fixture.h"
 
 /* dingtalk.md section 2, "Test vectors (computed with python3)" */
 #define IN1_SECRET "this is a secret"
@@ -38,12 +37,10 @@
 Suite *dingtalk_suite(void);
 
 static void *dt_make(const char *, int, const char *, const char *, int);
-static char *dt_fixture(const char *, size_t *);
 static enum adapter_rc dt_verify(void *, const char *, const char *,
     const char *, const char *, int64_t);
 static enum adapter_rc dt_parse(void *, const char *, size_t,
     struct chat_event *);
-static json_t *dt_body(const struct httpreq *);
 
 /* An instance; code/oapi may be NULL, window 0 means the default. */
 static void *
@@ -69,28 +66,6 @@ dt_make(const char *secret, int with_code, const char *api, const char *oapi,
 	    "init: %s", err);
 	json_decref(conf);
 	return (priv);
-}
-
-static char *
-dt_fixture(const char *name, size_t *len)
-{
-	char path[1024], *buf;
-	FILE *f;
-	long n;
-
-	snprintf(path, sizeof(path), FIXTURES "%s", name);
-	f = fopen(path, "rb");
-	ck_assert_msg(f != NULL, "open %s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc(n + 1);
-	ck_assert_ptr_nonnull(buf);
-	ck_assert_uint_eq(fread(buf, 1, n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return (buf);
 }
 
 static enum adapter_rc
@@ -126,17 +101,6 @@ dt_parse(void *priv, const char *body, size_t len, struct chat_event *ev)
 	rc = adapter_dingtalk.parse(priv, &wh, ev, &rep);
 	ck_assert_ptr_null(rep.body);
 	return (rc);
-}
-
-static json_t *
-dt_body(const struct httpreq *req)
-{
-	json_t *j;
-
-	ck_assert_ptr_nonnull(req->body);
-	j = json_loads(req->body, 0, NULL);
-	ck_assert_msg(j != NULL, "body is not JSON: %s", req->body);
-	return (j);
 }
 
 /* dingtalk.md section 2: every vector reproduces exactly. */
@@ -246,7 +210,7 @@ START_TEST(group_sample_parses)
 	void *priv = dt_make(IN2_SECRET, 1, NULL, NULL, 0);
 	struct chat_event ev;
 	size_t len;
-	char *body = dt_fixture("group_text.json", &len);
+	char *body = fixture_read("dingtalk", "group_text.json", &len);
 
 	ck_assert_int_eq(dt_verify(priv, "POST", IN2_TS, IN2_SIGN, body,
 			     1700000000),
@@ -281,7 +245,7 @@ START_TEST(private_content_sample_parses)
 	void *priv = dt_make(IN2_SECRET, 1, NULL, NULL, 0);
 	struct chat_event ev;
 	size_t len;
-	char *body = dt_fixture("private_content.json", &len);
+	char *body = fixture_read("dingtalk", "private_content.json", &len);
 
 	ck_assert_int_eq(dt_parse(priv, body, len, &ev), ADAPTER_OK);
 	ck_assert_str_eq(ev.text, "/help");
@@ -304,7 +268,7 @@ START_TEST(legacy_member_push_is_not_a_callback)
 	void *priv = dt_make(IN2_SECRET, 1, NULL, NULL, 0);
 	struct chat_event ev;
 	size_t len;
-	char *body = dt_fixture("legacy_member_event.json", &len);
+	char *body = fixture_read("dingtalk", "legacy_member_event.json", &len);
 
 	ck_assert_int_eq(dt_parse(priv, body, len, &ev), ADAPTER_EPARSE);
 	free(body);
@@ -381,7 +345,7 @@ START_TEST(truncated_and_huge_are_eparse)
 	void *priv = dt_make(IN2_SECRET, 1, NULL, NULL, 0);
 	struct chat_event ev;
 	size_t len, i, n = 1 << 20;
-	char *body = dt_fixture("group_text.json", &len), *huge;
+	char *body = fixture_read("dingtalk", "group_text.json", &len), *huge;
 
 	for (i = 0; i < len; i += 7)
 		ck_assert_msg(dt_parse(priv, body, i, &ev) == ADAPTER_EPARSE,
@@ -458,7 +422,7 @@ START_TEST(format_custom_robot_signs_url)
 	ck_assert_ptr_null(strstr(req.log_url, "b0e1token"));
 	ck_assert_str_eq(req.hdr[0],
 	    "Content-Type: application/json; charset=utf-8");
-	got = dt_body(&req);
+	got = fixture_body(&req);
 	want = json_pack("{s:s, s:{s:s}, s:{s:[s], s:b}}", "msgtype", "text",
 	    "text", "content", "@manager4521 每日巡检：全部正常", "at",
 	    "atUserIds", "manager4521", "isAtAll", 0);
@@ -473,7 +437,7 @@ START_TEST(format_custom_robot_signs_url)
 	ck_assert_int_eq(adapter_dingtalk.format(priv, &msg, &req), 0);
 	ck_assert_str_eq(req.url,
 	    "https://oapi.dingtalk.com/robot/send?access_token=b0e1token");
-	got = dt_body(&req);
+	got = fixture_body(&req);
 	want = json_pack("{s:s, s:{s:s}, s:{s:[], s:b}}", "msgtype", "text",
 	    "text", "content", "每日巡检：全部正常", "at", "atUserIds",
 	    "isAtAll", 0);
@@ -511,7 +475,7 @@ START_TEST(format_session_webhook)
 	ck_assert_str_eq(req.log_url,
 	    "https://oapi.dingtalk.com/robot/sendBySession");
 	ck_assert_ptr_null(req.hdr[1]); /* no token */
-	got = dt_body(&req);
+	got = fixture_body(&req);
 	want = json_pack("{s:s, s:{s:s}, s:{s:[s], s:b}}", "msgtype", "text",
 	    "text", "content", "@manager4521 全部服务正常", "at", "atUserIds",
 	    "manager4521", "isAtAll", 0);
@@ -549,7 +513,7 @@ START_TEST(format_openapi_group_send)
 	ck_assert_str_eq(req.log_url, req.url);
 	ck_assert_str_eq(req.hdr[1],
 	    "x-acs-dingtalk-access-token: fw8ef8we8f76e6f7s8df");
-	got = dt_body(&req);
+	got = fixture_body(&req);
 	want = json_pack("{s:s, s:s, s:s}", "robotCode", DT_CODE,
 	    "openConversationId", "cidXYZabc123+Q8yF0m9kZw==", "msgKey",
 	    "sampleText");
@@ -665,7 +629,7 @@ START_TEST(access_token_lifecycle)
 	ck_assert(req.method == NULL || strcmp(req.method, "POST") == 0);
 	ck_assert_str_eq(req.url, DT_API "/v1.0/oauth2/accessToken");
 	ck_assert_ptr_null(strstr(req.log_url, IN2_SECRET));
-	got = dt_body(&req);
+	got = fixture_body(&req);
 	want =
 	    json_pack("{s:s, s:s}", "appKey", DT_KEY, "appSecret", IN2_SECRET);
 	ck_assert(json_equal(got, want));

@@ -15,6 +15,7 @@
 #include "adapters/adapter.h"
 #include "adapters/feishu.h"
 #include "adapters/sig.h"
+#include "tests/adapters/fixture.h"
 #include "tests/suites.h"
 
 /* feishu.md section 2, vector F-A (Feishu's documented sample). */
@@ -102,31 +103,6 @@ teardown(void)
 	enc = plain = NULL;
 }
 
-/* The contents of tests/fixtures/feishu/<name>; caller frees. */
-static char *
-fixture(const char *name, size_t *len)
-{
-	char path[512];
-	FILE *f;
-	char *buf;
-	long n;
-
-	snprintf(path, sizeof(path), "%s/tests/fixtures/feishu/%s",
-	    TOWERBOT_SOURCE_DIR, name);
-	f = fopen(path, "rb");
-	ck_assert_msg(f != NULL, "cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	ck_assert_ptr_nonnull(buf);
-	ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return (buf);
-}
-
 static enum adapter_rc
 parse_body(void *priv, const char *body, size_t len, struct chat_event *ev,
     struct webreply *rep)
@@ -143,7 +119,7 @@ parse_fixture(void *priv, const char *name, struct chat_event *ev)
 	struct webreply rep;
 	enum adapter_rc rc;
 	size_t len;
-	char *body = fixture(name, &len);
+	char *body = fixture_read("feishu", name, &len);
 
 	rc = parse_body(priv, body, len, ev, &rep);
 	free(rep.body);
@@ -290,7 +266,8 @@ START_TEST(encrypted_url_verification_answers_challenge)
 		"X-Lark-Request-Nonce", FC_NONCE, "X-Lark-Signature", FC_SIG,
 		NULL };
 	size_t len;
-	char *body = fixture("url_verification_encrypted.json", &len);
+	char *body =
+	    fixture_read("feishu", "url_verification_encrypted.json", &len);
 	struct webhook wh = { "POST", "", "", hdr, body, len };
 	struct chat_event ev;
 	struct webreply rep = { 0, NULL, NULL };

@@ -13,8 +13,7 @@
 
 #include "adapters/adapter.h"
 #include "adapters/onebot.h"
-
-#define FIXTURES TOWERBOT_SOURCE_DIR "/tests/fixtures/onebot/"
+#include "tests/adapters/fixture.h"
 
 /* onebot.md section 2, test vectors, verbatim. */
 #define O1_SECRET "kSLuTF2GC2Q4q4ugm3"
@@ -43,7 +42,6 @@ Suite *onebot_suite(void);
 static void *ob;
 
 static void *ob_make(const char *, const char *, const char *);
-static char *ob_fixture(const char *, size_t *);
 static enum adapter_rc ob_parse_with(void *, const char *, size_t,
     struct chat_event *);
 static enum adapter_rc ob_parse(const char *, struct chat_event *);
@@ -74,29 +72,6 @@ ob_make(const char *secret, const char *token, const char *self)
 	return (priv);
 }
 
-static char *
-ob_fixture(const char *name, size_t *len)
-{
-	char path[1024], *buf;
-	FILE *f;
-	long n;
-
-	snprintf(path, sizeof(path), "%s%s", FIXTURES, name);
-	f = fopen(path, "rb");
-	ck_assert_msg(f != NULL, "cannot open %s", path);
-	ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	ck_assert_int_ge(n, 0);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	ck_assert_ptr_nonnull(buf);
-	ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return (buf);
-}
-
 static enum adapter_rc
 ob_parse_with(void *priv, const char *body, size_t len, struct chat_event *ev)
 {
@@ -123,7 +98,7 @@ ob_parse_file(const char *name, struct chat_event *ev)
 	size_t len;
 	char *body;
 
-	body = ob_fixture(name, &len);
+	body = fixture_read("onebot", name, &len);
 	rc = ob_parse_with(ob, body, len, ev);
 	free(body);
 	return (rc);
@@ -285,7 +260,7 @@ START_TEST(verify_fixture_o1)
 	char *body;
 	size_t len;
 
-	body = ob_fixture("o1_group_message.json", &len);
+	body = fixture_read("onebot", "o1_group_message.json", &len);
 	ck_assert_uint_eq(len, 420);
 	wh.body = body;
 	wh.len = len;

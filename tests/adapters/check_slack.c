@@ -13,8 +13,7 @@
 
 #include "adapters/adapter.h"
 #include "adapters/slack.h"
-
-#define FIXTURES TOWERBOT_SOURCE_DIR "/tests/fixtures/slack/"
+#include "tests/adapters/fixture.h"
 
 /* slack.md section 2, "S1 -- Slack's own documented inputs", verbatim. */
 #define S1_SECRET "8f742231b10e8888abcd99yyyzzz85a5"
@@ -50,7 +49,6 @@ Suite *slack_suite(void);
 static void *sl;
 
 static void *sl_make(const char *, const char *);
-static char *sl_fixture(const char *, size_t *);
 static enum adapter_rc sl_parse_with(void *, const char *, size_t, const char *,
     struct chat_event *, struct webreply *);
 static enum adapter_rc sl_parse(const char *, struct chat_event *);
@@ -75,29 +73,6 @@ sl_make(const char *secret, const char *bot)
 	    "init: %s", err);
 	json_decref(conf);
 	return (priv);
-}
-
-static char *
-sl_fixture(const char *name, size_t *len)
-{
-	char path[1024], *buf;
-	FILE *f;
-	long n;
-
-	snprintf(path, sizeof(path), "%s%s", FIXTURES, name);
-	f = fopen(path, "rb");
-	ck_assert_msg(f != NULL, "cannot open %s", path);
-	ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	ck_assert_int_ge(n, 0);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	ck_assert_ptr_nonnull(buf);
-	ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return (buf);
 }
 
 /* Parse body with the given Content-Type (NULL: none sent). */
@@ -134,7 +109,7 @@ sl_parse_file(void *priv, const char *name, struct chat_event *ev)
 	size_t len;
 	char *body;
 
-	body = sl_fixture(name, &len);
+	body = fixture_read("slack", name, &len);
 	rc = sl_parse_with(priv, body, len, "application/json", ev, &rep);
 	ck_assert_ptr_null(rep.body);
 	free(body);
@@ -292,7 +267,7 @@ START_TEST(verify_fixture_s2)
 	char *body;
 	size_t len;
 
-	body = sl_fixture("s2_event.json", &len);
+	body = fixture_read("slack", "s2_event.json", &len);
 	ck_assert_uint_eq(len, 265);
 	wh.body = body;
 	wh.len = len;
@@ -310,7 +285,7 @@ START_TEST(url_verification_echoes_challenge)
 	char *body;
 	size_t len;
 
-	body = sl_fixture("url_verification.json", &len);
+	body = fixture_read("slack", "url_verification.json", &len);
 	ck_assert_int_eq(sl_parse_with(sl, body, len, "application/json", &ev,
 			     &rep),
 	    ADAPTER_REPLY);
@@ -571,7 +546,7 @@ START_TEST(slash_command_s1)
 	char *body;
 	size_t len;
 
-	body = sl_fixture("s1_slash_command.form", &len);
+	body = fixture_read("slack", "s1_slash_command.form", &len);
 	ck_assert_uint_eq(len, strlen(S1_BODY));
 	ck_assert_int_eq(memcmp(body, S1_BODY, len), 0);
 	ck_assert_int_eq(sl_parse_with(sl, body, len,

@@ -13,8 +13,7 @@
 
 #include "adapters/adapter.h"
 #include "adapters/telegram.h"
-
-#define FIXTURES TOWERBOT_SOURCE_DIR "/tests/fixtures/telegram/"
+#include "tests/adapters/fixture.h"
 
 #define TG_TOKEN  "222222222:AAE-test_Token"
 #define TG_SECRET "tg_S3cr3t-Token_2024"
@@ -26,12 +25,10 @@ Suite *telegram_suite(void);
 static void *tg;
 
 static void *tg_make(const char *);
-static char *tg_fixture(const char *, size_t *);
 static enum adapter_rc tg_parse_with(void *, const char *, size_t,
     struct chat_event *);
 static enum adapter_rc tg_parse(const char *, struct chat_event *);
 static enum adapter_rc tg_parse_file(const char *, struct chat_event *);
-static json_t *tg_body(const struct httpreq *);
 static void tg_setup(void);
 static void tg_teardown(void);
 
@@ -52,29 +49,6 @@ tg_make(const char *username)
 	    "init: %s", err);
 	json_decref(conf);
 	return (priv);
-}
-
-static char *
-tg_fixture(const char *name, size_t *len)
-{
-	char path[1024], *buf;
-	FILE *f;
-	long n;
-
-	snprintf(path, sizeof(path), "%s%s", FIXTURES, name);
-	f = fopen(path, "rb");
-	ck_assert_msg(f != NULL, "cannot open %s", path);
-	ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	ck_assert_int_ge(n, 0);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	ck_assert_ptr_nonnull(buf);
-	ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return (buf);
 }
 
 static enum adapter_rc
@@ -103,7 +77,7 @@ tg_parse_file(const char *name, struct chat_event *ev)
 	size_t len;
 	char *body;
 
-	body = tg_fixture(name, &len);
+	body = fixture_read("telegram", name, &len);
 	rc = tg_parse_with(tg, body, len, ev);
 	free(body);
 	return (rc);
@@ -582,7 +556,7 @@ START_TEST(parse_rejects_every_truncation)
 	size_t len, n;
 	char *body;
 
-	body = tg_fixture("update_mention.json", &len);
+	body = fixture_read("telegram", "update_mention.json", &len);
 	for (n = 0; n < len - 1; n++)
 		ck_assert_msg(tg_parse_with(tg, body, n, &ev) == ADAPTER_EPARSE,
 		    "prefix %zu parsed", n);
@@ -655,17 +629,6 @@ END_TEST
 
 /* ---- format ---- */
 
-static json_t *
-tg_body(const struct httpreq *req)
-{
-	json_t *j;
-
-	ck_assert_ptr_nonnull(req->body);
-	j = json_loads(req->body, 0, NULL);
-	ck_assert_msg(j != NULL, "body is not JSON: %s", req->body);
-	return (j);
-}
-
 START_TEST(format_reply_in_topic_matches_sample)
 {
 	struct chat_msg msg = { 0 };
@@ -684,7 +647,7 @@ START_TEST(format_reply_in_topic_matches_sample)
 			  "\"allow_sending_without_reply\": true },"
 			  "\"message_thread_id\": 17}",
 	    0, NULL);
-	got = tg_body(&req);
+	got = fixture_body(&req);
 	ck_assert_msg(json_equal(got, want), "body %s", req.body);
 	ck_assert_str_eq(req.url, TG_BASE "/bot" TG_TOKEN "/sendMessage");
 	ck_assert_str_eq(req.log_url, TG_BASE "/bot<redacted>/sendMessage");
@@ -710,7 +673,7 @@ START_TEST(format_plain_and_string_chat_id)
 	ck_assert_int_eq(adapter_telegram.format(tg, &msg, &req), 0);
 	want = json_pack("{s:s, s:s}", "chat_id", "@ops_channel", "text",
 	    "\xe6\x8a\xa5\xe5\x90\x8d ok");
-	got = tg_body(&req);
+	got = fixture_body(&req);
 	ck_assert_msg(json_equal(got, want), "body %s", req.body);
 	json_decref(got);
 	json_decref(want);
@@ -735,7 +698,7 @@ START_TEST(format_mention_counts_utf16_units)
 	    "\xf0\x9f\x98\x80\xe5\xbc\xa0\xe4\xb8\x89 signed up", "entities",
 	    "type", "text_mention", "offset", 0, "length", 4, "user", "id",
 	    (json_int_t)333333333);
-	got = tg_body(&req);
+	got = fixture_body(&req);
 	ck_assert_msg(json_equal(got, want), "body %s", req.body);
 	json_decref(got);
 	json_decref(want);

@@ -15,8 +15,7 @@
 #include "adapters/adapter.h"
 #include "adapters/sig.h"
 #include "adapters/wecom.h"
-
-#define FIXTURES TOWERBOT_SOURCE_DIR "/tests/fixtures/wecom/"
+#include "tests/adapters/fixture.h"
 
 /* wecom.md section 2, W1 and W2: Tencent's published sample */
 #define W_TOKEN "QDG6eK"
@@ -108,14 +107,12 @@
 Suite *wecom_suite(void);
 
 static void *wc_make(const char *, const char *, const char *, int);
-static char *wc_fixture(const char *, size_t *);
 static char *wc_query(const char *, const char *, const char *, const char *);
 static char *wc_xml_body(const char *);
 static char *wc_json_body(const char *);
 static enum adapter_rc wc_call(void *, const char *, const char *, const char *,
     int64_t, struct chat_event *, struct webreply *);
 static void wc_seal(const char *, const char *, size_t, char **, char *);
-static json_t *wc_body(const struct httpreq *);
 
 /* Instances: Tencent's sample ("w") or the W3 key ("w3"). */
 static void *
@@ -142,28 +139,6 @@ wc_make(const char *which, const char *corp, const char *agent, int with_secret)
 	    "init: %s", err);
 	json_decref(conf);
 	return (priv);
-}
-
-static char *
-wc_fixture(const char *name, size_t *len)
-{
-	char path[1024], *buf;
-	FILE *f;
-	long n;
-
-	snprintf(path, sizeof(path), FIXTURES "%s", name);
-	f = fopen(path, "rb");
-	ck_assert_msg(f != NULL, "open %s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc(n + 1);
-	ck_assert_ptr_nonnull(buf);
-	ck_assert_uint_eq(fread(buf, 1, n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return (buf);
 }
 
 /* The callback query; echostr percent-encoded as WeCom sends it. */
@@ -263,17 +238,6 @@ wc_seal(const char *msg, const char *rid, size_t mlen, char **enc, char *sig)
 	free(ct);
 }
 
-static json_t *
-wc_body(const struct httpreq *req)
-{
-	json_t *j;
-
-	ck_assert_ptr_nonnull(req->body);
-	j = json_loads(req->body, 0, NULL);
-	ck_assert_msg(j != NULL, "body is not JSON: %s", req->body);
-	return (j);
-}
-
 START_TEST(aes_key_derivation)
 {
 	unsigned char key[WECOM_KEY_LEN];
@@ -325,7 +289,7 @@ START_TEST(decrypt_vectors_reproduce)
 	unsigned char wk[WECOM_KEY_LEN], k3[WECOM_KEY_LEN];
 	struct wecom_plain p;
 	size_t len;
-	char *xml = wc_fixture("app_text.xml", &len);
+	char *xml = fixture_read("wecom", "app_text.xml", &len);
 
 	ck_assert_int_eq(wecom_aes_key(W_EAK, wk), 0);
 	ck_assert_int_eq(wecom_aes_key(W3_EAK, k3), 0);
@@ -870,7 +834,7 @@ START_TEST(external_chat_fixture_without_members_skips)
 	struct webreply rep;
 	size_t len;
 
-	plain = wc_fixture("external_chat_add.xml", &len);
+	plain = fixture_read("wecom", "external_chat_add.xml", &len);
 	wc_seal(plain, W3_CORP, len, &enc, sig);
 	q = wc_query(sig, W3_TS, W3_NONCE, NULL);
 	body = wc_xml_body(enc);
@@ -900,7 +864,7 @@ START_TEST(format_group_robot)
 		   "693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa");
 	ck_assert_str_eq(req.log_url, WC_API "/cgi-bin/webhook/send");
 	ck_assert_str_eq(req.hdr[0], "Content-Type: application/json");
-	got = wc_body(&req);
+	got = fixture_body(&req);
 	want = json_pack("{s:s, s:{s:s, s:[s]}}", "msgtype", "text", "text",
 	    "content", "全部服务正常", "mentioned_list", "zhangsan");
 	ck_assert(json_equal(got, want));
@@ -910,7 +874,7 @@ START_TEST(format_group_robot)
 
 	msg.mention_id = NULL;
 	ck_assert_int_eq(adapter_wecom.format(w3, &msg, &req), 0);
-	got = wc_body(&req);
+	got = fixture_body(&req);
 	want = json_pack("{s:s, s:{s:s}}", "msgtype", "text", "text", "content",
 	    "全部服务正常");
 	ck_assert(json_equal(got, want));
@@ -940,7 +904,7 @@ START_TEST(format_response_url)
 	ck_assert_str_eq(req.url, msg.reply_url);
 	ck_assert_str_eq(req.log_url,
 	    "https://qyapi.weixin.qq.com/cgi-bin/aibot/response");
-	got = wc_body(&req);
+	got = fixture_body(&req);
 	want = json_pack("{s:s, s:{s:s}}", "msgtype", "markdown", "markdown",
 	    "content", "@zhangsan all good");
 	ck_assert(json_equal(got, want));
@@ -973,7 +937,7 @@ START_TEST(format_app_sends_need_token)
 	ck_assert_str_eq(req.url,
 	    WC_API "/cgi-bin/appchat/send?access_token=ACCESS_TOKEN");
 	ck_assert_str_eq(req.log_url, WC_API "/cgi-bin/appchat/send");
-	got = wc_body(&req);
+	got = fixture_body(&req);
 	want = json_pack("{s:s, s:s, s:{s:s}, s:i}", "chatid", "opsroom01",
 	    "msgtype", "text", "text", "content", "全部服务正常", "safe", 0);
 	ck_assert(json_equal(got, want));
@@ -988,7 +952,7 @@ START_TEST(format_app_sends_need_token)
 	ck_assert_str_eq(req.url,
 	    WC_API "/cgi-bin/message/send?access_token=ACCESS_TOKEN");
 	ck_assert_ptr_null(strstr(req.log_url, "ACCESS_TOKEN"));
-	got = wc_body(&req);
+	got = fixture_body(&req);
 	want = json_pack("{s:s, s:s, s:i, s:{s:s}, s:i}", "touser", "zhangsan",
 	    "msgtype", "text", "agentid", 1000002, "text", "content",
 	    "@张三 全部服务正常", "safe", 0);

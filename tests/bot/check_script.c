@@ -7,7 +7,6 @@
  */
 #include <inttypes.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +16,7 @@
 #include <hiredis/hiredis.h>
 #include <jansson.h>
 
-#include "bot/scripts.h"
+#include "tests/harness/fcall.h"
 #include "tests/harness/redis_server.h"
 
 #define T0       1700000000 /* "now" of most tests, unix s */
@@ -57,7 +56,6 @@ static void script_server_up(void);
 static void script_server_down(void);
 static void script_setup(void);
 static void script_teardown(void);
-static redisReply *script_cmd(const char *, ...);
 static void script_call_run(const struct script_call *);
 static void script_replies_read(const char *);
 static const char *reply_key(size_t);
@@ -65,8 +63,6 @@ static json_t *reply_params(size_t);
 static json_int_t reply_int(size_t, const char *);
 static const char *reply_str(size_t, const char *);
 static const char *reply_field(size_t, const char *);
-static long long redis_int(const char *, ...);
-static char *redis_str(const char *, ...);
 static const char *act_new(const char *, const char *, int64_t, int);
 static const char *run(const char *, const char *, const char *);
 static void bind_chat(const char *, const char *);
@@ -94,19 +90,7 @@ script_server_down(void)
 static void
 script_setup(void)
 {
-	redisReply *r;
-
-	script_c = redis_server_connect(script_rs);
-	ck_assert_ptr_nonnull(script_c);
-	r = script_cmd("FLUSHALL");
-	freeReplyObject(r);
-	r = redisCommand(script_c, "FUNCTION LOAD REPLACE %b", script_library,
-	    script_library_len);
-	ck_assert_ptr_nonnull(r);
-	ck_assert_msg(r->type == REDIS_REPLY_STRING, "FUNCTION LOAD: %s",
-	    r->type == REDIS_REPLY_ERROR ? r->str : "?");
-	ck_assert_str_eq(r->str, "towerbot");
-	freeReplyObject(r);
+	script_c = fcall_open(script_rs, 0);
 	script_now = T0;
 	script_chat = "-100";
 	script_cov = COV_STD;
@@ -125,109 +109,44 @@ script_teardown(void)
 	script_c = NULL;
 }
 
-static redisReply *
-script_cmd(const char *fmt, ...)
-{
-	va_list ap;
-	redisReply *r;
-
-	va_start(ap, fmt);
-	r = redisvCommand(script_c, fmt, ap);
-	va_end(ap);
-	ck_assert_msg(r != NULL, "redis: %s", script_c->errstr);
-	ck_assert_msg(r->type != REDIS_REPLY_ERROR, "redis %s: %s", fmt,
-	    r->str);
-	return (r);
-}
-
-static long long
-redis_int(const char *fmt, ...)
-{
-	va_list ap;
-	redisReply *r;
-	long long v = 0;
-
-	va_start(ap, fmt);
-	r = redisvCommand(script_c, fmt, ap);
-	va_end(ap);
-	ck_assert_ptr_nonnull(r);
-	if (r->type == REDIS_REPLY_INTEGER)
-		v = r->integer;
-	else if (r->type == REDIS_REPLY_STRING)
-		v = strtoll(r->str, NULL, 10);
-	else
-		ck_assert_msg(r->type == REDIS_REPLY_NIL, "%s: type %d", fmt,
-		    r->type);
-	freeReplyObject(r);
-	return (v);
-}
-
-/* A string reply as an owned copy ("" for nil), freed by the test. */
-static char *
-redis_str(const char *fmt, ...)
-{
-	va_list ap;
-	redisReply *r;
-	char *s;
-
-	va_start(ap, fmt);
-	r = redisvCommand(script_c, fmt, ap);
-	va_end(ap);
-	ck_assert_ptr_nonnull(r);
-	s = strdup(r->type == REDIS_REPLY_STRING ? r->str : "");
-	freeReplyObject(r);
-	return (s);
-}
-
 /* Build the README args vector, FCALL it, then read the new replies. */
 static void
 script_call_run(const struct script_call *sc)
 {
-	const char *argv[40];
-	size_t lens[40];
-	char nowbuf[32], evbuf[32], namebuf[64], handlebuf[64];
+	struct fcall_argv av = { 0 };
 	redisReply *r;
-	int argc = 0, i, last;
+	int i, last;
 
-	snprintf(nowbuf, sizeof(nowbuf), "%" PRId64 "000", script_now);
-	if (sc->event_id == NULL)
-		snprintf(evbuf, sizeof(evbuf), "ev%lu", ++script_evseq);
-	snprintf(namebuf, sizeof(namebuf), "Name %s", sc->user);
-	snprintf(handlebuf, sizeof(handlebuf), "h%s", sc->user);
-
-	argv[argc++] = "FCALL";
-	argv[argc++] = "tb_event";
-	argv[argc++] = "0";
-	argv[argc++] = "tb:";
-	argv[argc++] = nowbuf;
-	argv[argc++] = script_cov;
-	argv[argc++] = LADDER;
-	argv[argc++] = sc->adapter ? sc->adapter : "tg";
-	argv[argc++] = "";
-	argv[argc++] = sc->event_id ? sc->event_id : evbuf;
-	argv[argc++] = sc->chat ? sc->chat : script_chat;
-	argv[argc++] = sc->user;
-	argv[argc++] = namebuf;
-	argv[argc++] = handlebuf;
-	argv[argc++] = "m1";
-	argv[argc++] = sc->oper ? "1" : "0";
-	argv[argc++] = sc->op;
-	argv[argc++] = sc->tkind ? sc->tkind : "";
-	argv[argc++] = sc->tvalue ? sc->tvalue : "";
-	argv[argc++] = sc->tname ? sc->tname : "";
-	argv[argc++] = sc->thandle ? sc->thandle : "";
-	argv[argc++] = sc->thread ? sc->thread : "";
-	argv[argc++] = sc->reply_url ? sc->reply_url : "";
-	argv[argc++] = sc->reply_exp ? sc->reply_exp : "";
+	fcall_argv_head(&av, "tb_event");
+	fcall_argv_addf(&av, "%" PRId64 "000", script_now);
+	fcall_argv_add(&av, script_cov);
+	fcall_argv_add(&av, LADDER);
+	fcall_argv_add(&av, sc->adapter ? sc->adapter : "tg");
+	fcall_argv_add(&av, "");
+	if (sc->event_id != NULL)
+		fcall_argv_add(&av, sc->event_id);
+	else
+		fcall_argv_addf(&av, "ev%lu", ++script_evseq);
+	fcall_argv_add(&av, sc->chat ? sc->chat : script_chat);
+	fcall_argv_add(&av, sc->user);
+	fcall_argv_addf(&av, "Name %s", sc->user);
+	fcall_argv_addf(&av, "h%s", sc->user);
+	fcall_argv_add(&av, "m1");
+	fcall_argv_add(&av, sc->oper ? "1" : "0");
+	fcall_argv_add(&av, sc->op);
+	fcall_argv_add(&av, sc->tkind ? sc->tkind : "");
+	fcall_argv_add(&av, sc->tvalue ? sc->tvalue : "");
+	fcall_argv_add(&av, sc->tname ? sc->tname : "");
+	fcall_argv_add(&av, sc->thandle ? sc->thandle : "");
+	fcall_argv_add(&av, sc->thread ? sc->thread : "");
+	fcall_argv_add(&av, sc->reply_url ? sc->reply_url : "");
+	fcall_argv_add(&av, sc->reply_exp ? sc->reply_exp : "");
 	for (last = ARGS_MAX - 1; last >= 0 && sc->args[last] == NULL; last--)
 		;
 	for (i = 0; i <= last; i++)
-		argv[argc++] = sc->args[i] ? sc->args[i] : "";
-	for (i = 0; i < argc; i++)
-		lens[i] = strlen(argv[i]);
+		fcall_argv_add(&av, sc->args[i] ? sc->args[i] : "");
 
-	r = redisCommandArgv(script_c, argc, argv, lens);
-	ck_assert_ptr_nonnull(r);
+	r = fcall_argv_run(script_c, &av);
 	ck_assert_msg(r->type == REDIS_REPLY_ARRAY, "script error: %s",
 	    r->type == REDIS_REPLY_ERROR ? r->str : "not an array");
 	ck_assert_uint_eq(r->elements, 3);
@@ -244,43 +163,26 @@ script_call_run(const struct script_call *sc)
 
 /*
  * XRANGE the adapter's reply queue after the last id seen into
- * script_replies.
+ * script_replies, params decoded.
  */
 static void
 script_replies_read(const char *adapter)
 {
-	redisReply *r, *e, *f;
-	json_t *o, *p, *last;
-	json_error_t err;
-	size_t i, j;
-	char q[64], from[80];
+	json_t *last, *e;
+	size_t i;
+	char q[64];
 
-	json_array_clear(script_replies);
 	snprintf(q, sizeof(q), "tb:q:%s:_:r", adapter);
 	last = json_object_get(script_last_ids, q);
-	snprintf(from, sizeof(from), "(%s",
+	json_decref(script_replies);
+	script_replies = fcall_xrange(script_c, q,
 	    last != NULL ? json_string_value(last) : "0-0");
-	r = script_cmd("XRANGE %s %s +", q, from);
-	for (i = 0; i < r->elements; i++) {
-		e = r->element[i];
-		json_object_set_new(script_last_ids, q,
-		    json_string(e->element[0]->str));
-		f = e->element[1];
-		o = json_object();
-		for (j = 0; j + 1 < f->elements; j += 2) {
-			if (strcmp(f->element[j]->str, "params") == 0) {
-				p = json_loads(f->element[j + 1]->str, 0, &err);
-				ck_assert_msg(json_is_object(p),
-				    "params not an object: %s",
-				    f->element[j + 1]->str);
-				json_object_set_new(o, "params", p);
-			} else
-				json_object_set_new(o, f->element[j]->str,
-				    json_string(f->element[j + 1]->str));
-		}
-		json_array_append_new(script_replies, o);
+	json_array_foreach(script_replies, i, e)
+	{
+		json_object_set(script_last_ids, q, json_object_get(e, "_id"));
+		if (json_object_get(e, "params") != NULL)
+			json_object_set_new(e, "params", fcall_entry_params(e));
 	}
-	freeReplyObject(r);
 }
 
 static const char *
@@ -372,7 +274,7 @@ START_TEST(dedup_same_event_once)
 	CALL(.user = "1", .op = "help", .event_id = "E1");
 	ck_assert_str_eq(script_outcome, "dup:dup");
 	ck_assert_uint_eq(json_array_size(script_replies), 0);
-	ck_assert_int_eq(redis_int("TTL tb:dedup:tg:E1") > 0, 1);
+	ck_assert_int_eq(fcall_int(script_c, "TTL tb:dedup:tg:E1") > 0, 1);
 	/* The same id on another adapter is another event. */
 	CALL(.user = "1", .op = "help", .event_id = "E1", .adapter = "sl");
 	ck_assert_str_eq(script_outcome, "help");
@@ -386,17 +288,17 @@ START_TEST(plain_message_records_sender_only)
 	CALL(.user = "42", .op = "msg");
 	ck_assert_str_eq(script_outcome, "seen");
 	ck_assert_uint_eq(json_array_size(script_replies), 0);
-	ck_assert_int_eq(redis_int("HGET tb:m:tg:42 id"), 1);
-	ck_assert_int_eq(redis_int("HGET tb:m:tg:42 pid"), 1);
-	s = redis_str("GET tb:uname:tg:h42");
+	ck_assert_int_eq(fcall_int(script_c, "HGET tb:m:tg:42 id"), 1);
+	ck_assert_int_eq(fcall_int(script_c, "HGET tb:m:tg:42 pid"), 1);
+	s = fcall_str(script_c, "GET tb:uname:tg:h42");
 	ck_assert_str_eq(s, "42");
 	free(s);
-	s = redis_str("HGET tb:mid:1 user");
+	s = fcall_str(script_c, "HGET tb:mid:1 user");
 	ck_assert_str_eq(s, "42");
 	free(s);
 	CALL(.user = "42", .op = "msg");
-	ck_assert_int_eq(redis_int("GET tb:seq:member"), 1);
-	ck_assert_int_eq(redis_int("EXISTS tb:q:tg:_:r"), 0);
+	ck_assert_int_eq(fcall_int(script_c, "GET tb:seq:member"), 1);
+	ck_assert_int_eq(fcall_int(script_c, "EXISTS tb:q:tg:_:r"), 0);
 }
 END_TEST
 
@@ -429,13 +331,13 @@ START_TEST(capacity_waitlist_cancel_promotes_next)
 	ck_assert_str_eq(reply_field(0, "reply_to"), "");
 	ck_assert_str_eq(reply_key(1), "cancel_ok");
 	ck_assert_int_eq(reply_int(1, "penalty"), 0);
-	ck_assert_int_eq(redis_int("HGET tb:act:%s signed", idb), 2);
-	ck_assert_int_eq(redis_int("LLEN tb:act:%s:wl", idb), 1);
+	ck_assert_int_eq(fcall_int(script_c, "HGET tb:act:%s signed", idb), 2);
+	ck_assert_int_eq(fcall_int(script_c, "LLEN tb:act:%s:wl", idb), 1);
 
 	/* A waitlisted cancel takes no seat and promotes nobody. */
 	ck_assert_str_eq(run("4", "cancel", ""), "cancelled");
 	ck_assert_uint_eq(json_array_size(script_replies), 1);
-	ck_assert_int_eq(redis_int("LLEN tb:act:%s:wl", idb), 0);
+	ck_assert_int_eq(fcall_int(script_c, "LLEN tb:act:%s:wl", idb), 0);
 	ck_assert_str_eq(run("4", "cancel", ""), "none");
 	ck_assert_str_eq(reply_key(0), "cancel_none");
 	/* Cancelled members may sign up again. */
@@ -473,11 +375,11 @@ START_TEST(late_cancel_penalty_edges)
 	ck_assert_msg(reply_int(json_array_size(script_replies) - 1,
 			  "penalty") == late_rows[_i].penalty,
 	    "row %d: penalty", _i);
-	ck_assert_msg(redis_int("HGET tb:p:3 credit") ==
+	ck_assert_msg(fcall_int(script_c, "HGET tb:p:3 credit") ==
 			  (late_rows[_i].penalty ? 100 + late_rows[_i].penalty
 						 : 0),
 	    "row %d: credit", _i);
-	ck_assert_msg(redis_int("XLEN tb:ledger:3") ==
+	ck_assert_msg(fcall_int(script_c, "XLEN tb:ledger:3") ==
 			  (late_rows[_i].penalty ? 1 : 0),
 	    "row %d: ledger", _i);
 }
@@ -509,7 +411,7 @@ START_TEST(leave_before_start_promotes_after_start_refused)
 	ck_assert_str_eq(reply_key(0), "promoted");
 	ck_assert_str_eq(reply_field(0, "mention"), "2");
 	ck_assert_str_eq(reply_key(1), "leave_ok");
-	ck_assert_int_eq(redis_int("HGET tb:act:%s signed", idb), 1);
+	ck_assert_int_eq(fcall_int(script_c, "HGET tb:act:%s signed", idb), 1);
 	ck_assert_str_eq(run("1", "signup", ""), "already");
 	script_now = T0 + HOUR;
 	ck_assert_str_eq(run("2", "leave", ""), "started");
@@ -586,7 +488,7 @@ START_TEST(newactivity_checks)
 	CALL(.user = "op", .op = "newactivity", .oper = 1,
 	    .args = { "Bad", "1800000000", "0x10" });
 	ck_assert_str_eq(reply_key(0), "usage");
-	ck_assert_int_eq(redis_int("EXISTS tb:seq:act"), 0);
+	ck_assert_int_eq(fcall_int(script_c, "EXISTS tb:seq:act"), 0);
 	/* Deadline before the start closes sign-ups early. */
 	CALL(.user = "op", .op = "newactivity", .oper = 1,
 	    .args = { "D", "1700090000", "0", "", "1700000500", "" });
@@ -637,9 +539,9 @@ START_TEST(three_absences_bar_the_fourth)
 	ck_assert_int_eq(reply_int(0, "absent"), 1);
 	ck_assert_int_eq(reply_int(0, "attended"), 1);
 	ck_assert_int_eq(reply_int(0, "restricted"), 0);
-	ck_assert_int_eq(redis_int("HGET tb:p:2 credit"), 90);
-	ck_assert_int_eq(redis_int("HGET tb:p:3 credit"), 102);
-	ck_assert_int_eq(redis_int("HGET tb:p:3 hours"), 2);
+	ck_assert_int_eq(fcall_int(script_c, "HGET tb:p:2 credit"), 90);
+	ck_assert_int_eq(fcall_int(script_c, "HGET tb:p:3 credit"), 102);
+	ck_assert_int_eq(fcall_int(script_c, "HGET tb:p:3 hours"), 2);
 	absent_once(T0 + 2 * DAY);
 	absent_once(T0 + 3 * DAY);
 	ck_assert_uint_eq(json_array_size(script_replies), 2);
@@ -648,8 +550,9 @@ START_TEST(three_absences_bar_the_fourth)
 	ck_assert_int_eq(reply_int(0, "limit"), 3);
 	ck_assert_str_eq(reply_key(1), "close_ok");
 	ck_assert_int_eq(reply_int(1, "restricted"), 1);
-	ck_assert_int_eq(redis_int("HGET tb:p:2 credit"), 70);
-	ck_assert_int_eq(redis_int("SISMEMBER tb:restricted:chat:tg:-100 2"),
+	ck_assert_int_eq(fcall_int(script_c, "HGET tb:p:2 credit"), 70);
+	ck_assert_int_eq(fcall_int(script_c,
+			     "SISMEMBER tb:restricted:chat:tg:-100 2"),
 	    1);
 
 	/* The fourth activity refuses the sign-up. */
@@ -667,7 +570,9 @@ START_TEST(three_absences_bar_the_fourth)
 	CALL(.user = "op", .op = "close", .oper = 1);
 	last = json_array_size(script_replies) - 1;
 	ck_assert_int_eq(reply_int(last, "lifted"), 1);
-	ck_assert_int_eq(redis_int("SCARD tb:restricted:chat:tg:-100"), 0);
+	ck_assert_int_eq(fcall_int(script_c,
+			     "SCARD tb:restricted:chat:tg:-100"),
+	    0);
 	act_new("Fifth", "0", T0 + 7 * DAY, 0);
 	ck_assert_str_eq(run("1", "signup", ""), "signed");
 	CALL(.user = "1", .op = "me");
@@ -687,14 +592,18 @@ START_TEST(attendance_resets_and_leave_keeps_count)
 	script_now = T0 + 3 * DAY + HOUR;
 	CALL(.user = "op", .op = "close", .oper = 1);
 	ck_assert_int_eq(reply_int(0, "leave"), 1);
-	ck_assert_int_eq(redis_int("HGET tb:st:chat:tg:-100:2 absences"), 2);
+	ck_assert_int_eq(fcall_int(script_c,
+			     "HGET tb:st:chat:tg:-100:2 absences"),
+	    2);
 	/* Attended: back to 0. */
 	act_new("A", "0", T0 + 4 * DAY, 0);
 	ck_assert_str_eq(run("1", "signup", ""), "signed");
 	script_now = T0 + 4 * DAY;
 	ck_assert_str_eq(run("1", "checkin", ""), "attended");
 	CALL(.user = "op", .op = "close", .oper = 1);
-	ck_assert_int_eq(redis_int("HGET tb:st:chat:tg:-100:2 absences"), 0);
+	ck_assert_int_eq(fcall_int(script_c,
+			     "HGET tb:st:chat:tg:-100:2 absences"),
+	    0);
 }
 END_TEST
 
@@ -727,10 +636,11 @@ START_TEST(restriction_cancels_pending_signups)
 	ck_assert_str_eq(reply_key(2), "promoted");
 	ck_assert_str_eq(reply_field(2, "mention"), "3");
 	ck_assert_str_eq(reply_key(3), "close_ok");
-	ck_assert_int_eq(redis_int("HGET tb:act:%s signed", later), 1);
-	ck_assert_int_eq(redis_int("SISMEMBER tb:psu:2 1"), 0);
-	ck_assert_int_eq(redis_int("SISMEMBER tb:psu:2 2"), 1);
-	ck_assert_int_eq(redis_int("SISMEMBER tb:psu:2 3"), 0);
+	ck_assert_int_eq(fcall_int(script_c, "HGET tb:act:%s signed", later),
+	    1);
+	ck_assert_int_eq(fcall_int(script_c, "SISMEMBER tb:psu:2 1"), 0);
+	ck_assert_int_eq(fcall_int(script_c, "SISMEMBER tb:psu:2 2"), 1);
+	ck_assert_int_eq(fcall_int(script_c, "SISMEMBER tb:psu:2 3"), 0);
 }
 END_TEST
 
@@ -767,8 +677,8 @@ START_TEST(third_warn_blacklists)
 	ck_assert_int_eq(reply_int(2, "cancelled"), 1);
 	ck_assert_str_eq(reply_str(2, "scope"), "chat:tg:-100");
 	/* 100 - 2 - 5 - 20 */
-	ck_assert_int_eq(redis_int("HGET tb:p:2 credit"), 73);
-	ck_assert_int_eq(redis_int("XLEN tb:ledger:2"), 3);
+	ck_assert_int_eq(fcall_int(script_c, "HGET tb:p:2 credit"), 73);
+	ck_assert_int_eq(fcall_int(script_c, "XLEN tb:ledger:2"), 3);
 	ck_assert_str_eq(run("5", "signup", ""), "blacklisted");
 	ck_assert_str_eq(reply_key(0), "signup_blacklisted");
 	CALL(.user = "5", .op = "me");
@@ -812,7 +722,7 @@ START_TEST(blacklist_inherited_by_descendants_not_siblings)
 	ck_assert_str_eq(reply_key(1), "blacklist_ok");
 	ck_assert_str_eq(reply_str(1, "scope"), "town/a");
 	ck_assert_int_eq(reply_int(1, "cancelled"), 1);
-	ck_assert_int_eq(redis_int("HGET tb:p:2 credit"), 80);
+	ck_assert_int_eq(fcall_int(script_c, "HGET tb:p:2 credit"), 80);
 
 	CALL(.user = "7", .op = "signup", .chat = "-2");
 	ck_assert_str_eq(script_outcome, "blacklisted");
@@ -841,9 +751,9 @@ START_TEST(credit_floor_zero)
 	ck_assert_str_eq(reply_key(0), "credit_ok");
 	ck_assert_int_eq(reply_int(0, "credit"), 0);
 	ck_assert_int_eq(reply_int(0, "delta"), -100);
-	ck_assert_int_eq(redis_int("HGET tb:p:2 credit"), 0);
+	ck_assert_int_eq(fcall_int(script_c, "HGET tb:p:2 credit"), 0);
 	{
-		redisReply *r = script_cmd("XRANGE tb:ledger:2 - +");
+		redisReply *r = fcall_cmd(script_c, "XRANGE tb:ledger:2 - +");
 		redisReply *f;
 		json_t *got = json_object(), *want;
 		size_t j;
@@ -885,7 +795,7 @@ START_TEST(role_inherited_and_not_allowed)
 	ck_assert_str_eq(script_outcome, "not_allowed");
 	ck_assert_str_eq(reply_key(0), "not_allowed");
 	ck_assert_str_eq(reply_str(0, "cmd"), "newactivity");
-	ck_assert_int_eq(redis_int("EXISTS tb:seq:act"), 0);
+	ck_assert_int_eq(fcall_int(script_c, "EXISTS tb:seq:act"), 0);
 	/* Only an operator appoints owners. */
 	CALL(.user = "op", .op = "role", .oper = 1, .chat = "-1",
 	    .tkind = "user", .tvalue = "3", .args = { "owner" });
@@ -945,10 +855,10 @@ START_TEST(bind_sets_chat_and_node)
 	    .args = { "yiwu/suxi/zu-03", "council" });
 	ck_assert_str_eq(reply_key(0), "bind_ok");
 	ck_assert_str_eq(reply_str(0, "purpose"), "council");
-	s = redis_str("HGET tb:chat:tg:-100 node");
+	s = fcall_str(script_c, "HGET tb:chat:tg:-100 node");
 	ck_assert_str_eq(s, "yiwu/suxi/zu-03");
 	free(s);
-	s = redis_str("HGET tb:node:yiwu/suxi/zu-03 name");
+	s = fcall_str(script_c, "HGET tb:node:yiwu/suxi/zu-03 name");
 	ck_assert_str_eq(s, "zu-03");
 	free(s);
 }
@@ -970,8 +880,8 @@ START_TEST(register_links_and_merges_credit)
 	CALL(.user = "U9", .op = "register", .adapter = "sl",
 	    .args = { "Li Lei", "13800000000" });
 	ck_assert_str_eq(script_outcome, "linked");
-	ck_assert_int_eq(redis_int("HGET tb:p:1 credit"), 95);
-	ck_assert_int_eq(redis_int("HGET tb:m:sl:U9 pid"), 1);
+	ck_assert_int_eq(fcall_int(script_c, "HGET tb:p:1 credit"), 95);
+	ck_assert_int_eq(fcall_int(script_c, "HGET tb:m:sl:U9 pid"), 1);
 	CALL(.user = "U9", .op = "me", .adapter = "sl");
 	ck_assert_int_eq(reply_int(0, "credit"), 95);
 	/* Bad input */
@@ -1110,9 +1020,9 @@ START_TEST(many_signups_never_oversell)
 	}
 	for (k = 0; k < CONNS; k++)
 		redisFree(cs[k]);
-	ck_assert_int_eq(redis_int("HGET tb:act:1 signed"), 50);
-	ck_assert_int_eq(redis_int("LLEN tb:act:1:wl"), 150);
-	ck_assert_int_eq(redis_int("HLEN tb:act:1:su"), 200);
+	ck_assert_int_eq(fcall_int(script_c, "HGET tb:act:1 signed"), 50);
+	ck_assert_int_eq(fcall_int(script_c, "LLEN tb:act:1:wl"), 150);
+	ck_assert_int_eq(fcall_int(script_c, "HLEN tb:act:1:su"), 200);
 	script_replies_read("tg");
 	ck_assert_uint_eq(json_array_size(script_replies), USERS);
 }

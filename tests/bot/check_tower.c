@@ -20,8 +20,8 @@
 #include <hiredis/hiredis.h>
 #include <jansson.h>
 
-#include "bot/scripts.h"
 #include "core/ratelimit.h"
+#include "tests/harness/fcall.h"
 #include "tests/harness/redis_server.h"
 
 #define TW_ARGS_MAX   12
@@ -47,12 +47,6 @@ struct tw_event {
 	const char *args[TW_ARGS_MAX];
 };
 
-/* A growing argv for FCALL. */
-struct tw_argv {
-	char **v;
-	size_t n, cap;
-};
-
 static struct redis_server *tw_rs;
 static redisContext *tw_c;
 static unsigned long tw_evseq;
@@ -61,10 +55,6 @@ static void tw_server_up(void);
 static void tw_server_down(void);
 static void tw_setup(void);
 static void tw_teardown(void);
-static void tw_load(void);
-static redisReply *tw_cmd(const char *, ...);
-static long long tw_int(const char *, ...);
-static char *tw_str(const char *, ...);
 static int64_t tw_time_ms(void);
 static int64_t tw_time_us(void);
 static void take_run(const char *, uint64_t, uint64_t, uint64_t, uint64_t,
@@ -73,15 +63,9 @@ static void take_model(struct ratelimit *, struct ratelimit *, uint64_t,
     uint64_t, uint64_t, uint64_t, uint64_t, const int *, size_t, uint64_t,
     long long *);
 static uint64_t take_tat(const char *, const char *);
-static void tw_argv_add(struct tw_argv *, const char *);
-static void tw_argv_addf(struct tw_argv *, const char *, ...);
-static void tw_argv_free(struct tw_argv *);
-static redisReply *tw_argv_run(struct tw_argv *);
 static redisReply *tower_op(const char *, int64_t, ...);
 static redisReply *tw_event_run(const struct tw_event *);
 static const char *tw_event_outcome(const struct tw_event *);
-static json_t *stream_entries(const char *);
-static json_t *entry_params(json_t *);
 static void import_rows(const char *const *, size_t);
 static void village_build(void);
 static long long bc_create_village(const char *, const char *, const char *,
@@ -113,34 +97,11 @@ tw_server_down(void)
 	tw_rs = NULL;
 }
 
-/* FUNCTION LOAD REPLACE the library, as every daemon does on connect. */
-static void
-tw_load(void)
-{
-	redisReply *r;
-
-	r = redisCommand(tw_c, "FUNCTION LOAD REPLACE %b", script_library,
-	    script_library_len);
-	ck_assert_ptr_nonnull(r);
-	ck_assert_msg(r->type == REDIS_REPLY_STRING, "FUNCTION LOAD: %s",
-	    r->type == REDIS_REPLY_ERROR ? r->str : "?");
-	ck_assert_str_eq(r->str, "towerbot");
-	freeReplyObject(r);
-}
-
 static void
 tw_setup(void)
 {
-	struct timeval tv = { 60, 0 };
-	redisReply *r;
-
-	tw_c = redis_server_connect(tw_rs);
-	ck_assert_ptr_nonnull(tw_c);
 	/* The 37k smoke test runs long scripts under sanitizers. */
-	redisSetTimeout(tw_c, tv);
-	r = tw_cmd("FLUSHALL");
-	freeReplyObject(r);
-	tw_load();
+	tw_c = fcall_open(tw_rs, 60);
 }
 
 static void
@@ -150,66 +111,11 @@ tw_teardown(void)
 	tw_c = NULL;
 }
 
-static redisReply *
-tw_cmd(const char *fmt, ...)
-{
-	va_list ap;
-	redisReply *r;
-
-	va_start(ap, fmt);
-	r = redisvCommand(tw_c, fmt, ap);
-	va_end(ap);
-	ck_assert_msg(r != NULL, "redis: %s", tw_c->errstr);
-	ck_assert_msg(r->type != REDIS_REPLY_ERROR, "redis %s: %s", fmt,
-	    r->str);
-	return (r);
-}
-
-static long long
-tw_int(const char *fmt, ...)
-{
-	va_list ap;
-	redisReply *r;
-	long long v = 0;
-
-	va_start(ap, fmt);
-	r = redisvCommand(tw_c, fmt, ap);
-	va_end(ap);
-	ck_assert_ptr_nonnull(r);
-	if (r->type == REDIS_REPLY_INTEGER)
-		v = r->integer;
-	else if (r->type == REDIS_REPLY_STRING)
-		v = strtoll(r->str, NULL, 10);
-	else
-		ck_assert_msg(r->type == REDIS_REPLY_NIL, "%s: type %d", fmt,
-		    r->type);
-	freeReplyObject(r);
-	return (v);
-}
-
-/* A string reply as an owned copy ("" for nil), freed by the test. */
-static char *
-tw_str(const char *fmt, ...)
-{
-	va_list ap;
-	redisReply *r;
-	char *s;
-
-	va_start(ap, fmt);
-	r = redisvCommand(tw_c, fmt, ap);
-	va_end(ap);
-	ck_assert_ptr_nonnull(r);
-	s = strdup(r->type == REDIS_REPLY_STRING ? r->str : "");
-	ck_assert_ptr_nonnull(s);
-	freeReplyObject(r);
-	return (s);
-}
-
 /* The server's clock (TIME), in ms: the clock take/ack/escalate use. */
 static int64_t
 tw_time_ms(void)
 {
-	redisReply *r = tw_cmd("TIME");
+	redisReply *r = fcall_cmd(tw_c, "TIME");
 	int64_t ms;
 
 	ck_assert_uint_eq(r->elements, 2);
@@ -219,115 +125,52 @@ tw_time_ms(void)
 	return (ms);
 }
 
-static void
-tw_argv_add(struct tw_argv *av, const char *s)
-{
-	if (av->n == av->cap) {
-		av->cap = av->cap ? av->cap * 2 : 64;
-		av->v = realloc(av->v, av->cap * sizeof(*av->v));
-		ck_assert_ptr_nonnull(av->v);
-	}
-	av->v[av->n] = strdup(s);
-	ck_assert_ptr_nonnull(av->v[av->n]);
-	av->n++;
-}
-
-static void
-tw_argv_addf(struct tw_argv *av, const char *fmt, ...)
-{
-	va_list ap;
-	char buf[256];
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	tw_argv_add(av, buf);
-}
-
-static void
-tw_argv_free(struct tw_argv *av)
-{
-	size_t i;
-
-	for (i = 0; i < av->n; i++)
-		free(av->v[i]);
-	free(av->v);
-	av->v = NULL;
-	av->n = av->cap = 0;
-}
-
-/* Run the argv (freed here); the reply is the caller's, never an error. */
-static redisReply *
-tw_argv_run(struct tw_argv *av)
-{
-	size_t *lens = calloc(av->n, sizeof(*lens));
-	redisReply *r;
-	size_t i;
-
-	ck_assert_ptr_nonnull(lens);
-	for (i = 0; i < av->n; i++)
-		lens[i] = strlen(av->v[i]);
-	r = redisCommandArgv(tw_c, (int)av->n, (const char **)av->v, lens);
-	free(lens);
-	ck_assert_msg(r != NULL, "redis: %s", tw_c->errstr);
-	ck_assert_msg(r->type != REDIS_REPLY_ERROR, "script error: %s",
-	    r->type == REDIS_REPLY_ERROR ? r->str : "");
-	tw_argv_free(av);
-	return (r);
-}
-
 /* tb_tower: op, now (ms), then string arguments up to NULL. */
 static redisReply *
 tower_op(const char *op, int64_t now_ms, ...)
 {
-	struct tw_argv av = { 0 };
+	struct fcall_argv av = { 0 };
 	va_list ap;
 	const char *s;
 
-	tw_argv_add(&av, "FCALL");
-	tw_argv_add(&av, "tb_tower");
-	tw_argv_add(&av, "0");
-	tw_argv_add(&av, "tb:");
-	tw_argv_add(&av, op);
-	tw_argv_addf(&av, "%" PRId64, now_ms);
+	fcall_argv_head(&av, "tb_tower");
+	fcall_argv_add(&av, op);
+	fcall_argv_addf(&av, "%" PRId64, now_ms);
 	va_start(ap, now_ms);
 	while ((s = va_arg(ap, const char *)) != NULL)
-		tw_argv_add(&av, s);
+		fcall_argv_add(&av, s);
 	va_end(ap);
-	return (tw_argv_run(&av));
+	return (fcall_argv_run(tw_c, &av));
 }
 
 /* tb_event with README's ARGV layout; now is the server's clock. */
 static redisReply *
 tw_event_run(const struct tw_event *e)
 {
-	struct tw_argv av = { 0 };
+	struct fcall_argv av = { 0 };
 	int last, i;
 
-	tw_argv_add(&av, "FCALL");
-	tw_argv_add(&av, "tb_event");
-	tw_argv_add(&av, "0");
-	tw_argv_add(&av, "tb:");
-	tw_argv_addf(&av, "%" PRId64, tw_time_ms());
-	tw_argv_add(&av, "3,1,90,100,2,-10,-3,-2,-5,-20,2,60");
-	tw_argv_add(&av, "remind,warn,blacklist");
-	tw_argv_add(&av, e->adapter ? e->adapter : "tg");
-	tw_argv_add(&av, e->account ? e->account : "");
-	tw_argv_addf(&av, "tw%lu", ++tw_evseq);
-	tw_argv_add(&av, e->chat ? e->chat : "v0");
-	tw_argv_add(&av, e->user);
-	tw_argv_addf(&av, "Name %s", e->user);
-	tw_argv_addf(&av, "h%s", e->user);
-	tw_argv_add(&av, "m1");
-	tw_argv_add(&av, e->oper ? "1" : "0");
-	tw_argv_add(&av, e->op);
+	fcall_argv_head(&av, "tb_event");
+	fcall_argv_addf(&av, "%" PRId64, tw_time_ms());
+	fcall_argv_add(&av, "3,1,90,100,2,-10,-3,-2,-5,-20,2,60");
+	fcall_argv_add(&av, "remind,warn,blacklist");
+	fcall_argv_add(&av, e->adapter ? e->adapter : "tg");
+	fcall_argv_add(&av, e->account ? e->account : "");
+	fcall_argv_addf(&av, "tw%lu", ++tw_evseq);
+	fcall_argv_add(&av, e->chat ? e->chat : "v0");
+	fcall_argv_add(&av, e->user);
+	fcall_argv_addf(&av, "Name %s", e->user);
+	fcall_argv_addf(&av, "h%s", e->user);
+	fcall_argv_add(&av, "m1");
+	fcall_argv_add(&av, e->oper ? "1" : "0");
+	fcall_argv_add(&av, e->op);
 	for (i = 0; i < 4 + 3; i++) /* no target, thread, reply URL */
-		tw_argv_add(&av, "");
+		fcall_argv_add(&av, "");
 	for (last = TW_ARGS_MAX - 1; last >= 0 && e->args[last] == NULL; last--)
 		;
 	for (i = 0; i <= last; i++)
-		tw_argv_add(&av, e->args[i] ? e->args[i] : "");
-	return (tw_argv_run(&av));
+		fcall_argv_add(&av, e->args[i] ? e->args[i] : "");
+	return (fcall_argv_run(tw_c, &av));
 }
 
 /* The outcome token of a tb_event call (a static buffer). */
@@ -344,61 +187,22 @@ tw_event_outcome(const struct tw_event *e)
 	return (out);
 }
 
-/* Every entry of a stream as a JSON array of field objects. */
-static json_t *
-stream_entries(const char *key)
-{
-	redisReply *r = tw_cmd("XRANGE %s - +", key);
-	json_t *out = json_array(), *o;
-	redisReply *f;
-	size_t i, j;
-
-	for (i = 0; i < r->elements; i++) {
-		f = r->element[i]->element[1];
-		o = json_object();
-		json_object_set_new(o, "_id",
-		    json_string(r->element[i]->element[0]->str));
-		for (j = 0; j + 1 < f->elements; j += 2)
-			json_object_set_new(o, f->element[j]->str,
-			    json_string(f->element[j + 1]->str));
-		json_array_append_new(out, o);
-	}
-	freeReplyObject(r);
-	return (out);
-}
-
-/* The decoded params of one entry (a new reference). */
-static json_t *
-entry_params(json_t *e)
-{
-	json_error_t err;
-	json_t *p;
-
-	p = json_loads(json_string_value(json_object_get(e, "params")), 0,
-	    &err);
-	ck_assert_msg(json_is_object(p), "params: %s", err.text);
-	return (p);
-}
-
 /* Import n rows of 8 strings each, in calls of TW_ROWS_MAX rows. */
 static void
 import_rows(const char *const *cells, size_t n)
 {
-	struct tw_argv av = { 0 };
+	struct fcall_argv av = { 0 };
 	redisReply *r;
 	size_t i, j, k;
 
 	for (i = 0; i < n; i += TW_ROWS_MAX) {
-		tw_argv_add(&av, "FCALL");
-		tw_argv_add(&av, "tb_tower");
-		tw_argv_add(&av, "0");
-		tw_argv_add(&av, "tb:");
-		tw_argv_add(&av, "import");
-		tw_argv_add(&av, "0");
+		fcall_argv_head(&av, "tb_tower");
+		fcall_argv_add(&av, "import");
+		fcall_argv_add(&av, "0");
 		for (j = i; j < n && j < i + TW_ROWS_MAX; j++)
 			for (k = 0; k < 8; k++)
-				tw_argv_add(&av, cells[j * 8 + k]);
-		r = tw_argv_run(&av);
+				fcall_argv_add(&av, cells[j * 8 + k]);
+		r = fcall_argv_run(tw_c, &av);
 		ck_assert_int_eq(r->type, REDIS_REPLY_ARRAY);
 		freeReplyObject(r);
 	}
@@ -454,7 +258,7 @@ village_build(void)
 #undef ROW
 	ck_assert_uint_eq(n, 1 + 1 + 10 + 62);
 	import_rows(cells, n);
-	ck_assert_int_eq(tw_int("ZCARD tb:tower"), 68);
+	ck_assert_int_eq(fcall_int(tw_c, "ZCARD tb:tower"), 68);
 }
 
 /*
@@ -480,7 +284,7 @@ bc_create_village(const char *flevel, const char *ftag, const char *fpurpose,
 		snprintf(levels, lsz, "%s", r->element[3]->str);
 	if (id > 0)
 		ck_assert_int_eq(r->element[1]->integer,
-		    tw_int("HGET tb:bc:%lld total", id));
+		    fcall_int(tw_c, "HGET tb:bc:%lld total", id));
 	freeReplyObject(r);
 	return (id);
 }
@@ -585,48 +389,45 @@ START_TEST(import_counts_added_changed_unchanged)
 	freeReplyObject(r);
 	import_rows(rows, 5);
 	/* Chat rows created their nodes and are in the tower. */
-	ck_assert_int_eq(tw_int("ZCARD tb:nodes"), 3);
-	ck_assert_int_eq(tw_int("ZSCORE tb:nodes t/b/c"), 0);
-	s = tw_str("HGET tb:node:t/b/c name");
+	ck_assert_int_eq(fcall_int(tw_c, "ZCARD tb:nodes"), 3);
+	ck_assert_int_eq(fcall_int(tw_c, "ZSCORE tb:nodes t/b/c"), 0);
+	s = fcall_str(tw_c, "HGET tb:node:t/b/c name");
 	ck_assert_str_eq(s, "c");
 	free(s);
-	s = tw_str("HGET tb:node:t/a tags");
+	s = fcall_str(tw_c, "HGET tb:node:t/a tags");
 	ck_assert_str_eq(s, "east");
 	free(s);
-	ck_assert_int_eq(tw_int("ZSCORE tb:tower t/a\ttg\t-1"), 0);
-	ck_assert_int_eq(tw_int("ZCARD tb:tower"), 3);
+	ck_assert_int_eq(fcall_int(tw_c, "ZSCORE tb:tower t/a\ttg\t-1"), 0);
+	ck_assert_int_eq(fcall_int(tw_c, "ZCARD tb:tower"), 3);
 	/* Identities and robot credentials. */
-	s = tw_str("HGET tb:chat:tg:-1 ident");
+	s = fcall_str(tw_c, "HGET tb:chat:tg:-1 ident");
 	ck_assert_str_eq(s, "b1,b2");
 	free(s);
-	s = tw_str("HGET tb:chat:tg:-1 title");
+	s = fcall_str(tw_c, "HGET tb:chat:tg:-1 title");
 	ck_assert_str_eq(s, "A chat");
 	free(s);
-	s = tw_str("HGET tb:chat:wc:w9 ident");
+	s = fcall_str(tw_c, "HGET tb:chat:wc:w9 ident");
 	ck_assert_str_eq(s, "~robot");
 	free(s);
-	s = tw_str("HGET tb:chat:wc:w9 robot");
+	s = fcall_str(tw_c, "HGET tb:chat:wc:w9 robot");
 	ck_assert_str_eq(s, "KEY-9");
 	free(s);
-	s = tw_str("HGET tb:chat:wc:w9 purpose");
+	s = fcall_str(tw_c, "HGET tb:chat:wc:w9 purpose");
 	ck_assert_str_eq(s, "members");
 	free(s);
-	ck_assert_int_eq(tw_int("HEXISTS tb:chat:dt:d1 ident"), 0);
+	ck_assert_int_eq(fcall_int(tw_c, "HEXISTS tb:chat:dt:d1 ident"), 0);
 
 	/* The same rows again: all unchanged. */
 	{
-		struct tw_argv av = { 0 };
+		struct fcall_argv av = { 0 };
 		size_t i;
 
-		tw_argv_add(&av, "FCALL");
-		tw_argv_add(&av, "tb_tower");
-		tw_argv_add(&av, "0");
-		tw_argv_add(&av, "tb:");
-		tw_argv_add(&av, "import");
-		tw_argv_add(&av, "0");
+		fcall_argv_head(&av, "tb_tower");
+		fcall_argv_add(&av, "import");
+		fcall_argv_add(&av, "0");
 		for (i = 0; i < 5 * 8; i++)
-			tw_argv_add(&av, rows[i]);
-		r = tw_argv_run(&av);
+			fcall_argv_add(&av, rows[i]);
+		r = fcall_argv_run(tw_c, &av);
 	}
 	ck_assert_int_eq(r->element[0]->integer, 0);
 	ck_assert_int_eq(r->element[1]->integer, 0);
@@ -641,13 +442,13 @@ START_TEST(import_counts_added_changed_unchanged)
 	ck_assert_int_eq(r->element[1]->integer, 2);
 	ck_assert_int_eq(r->element[2]->integer, 0);
 	freeReplyObject(r);
-	ck_assert_int_eq(tw_int("EXISTS tb:node:t/z"), 1);
-	ck_assert_int_eq(tw_int("ZCARD tb:tower"), 3);
-	ck_assert_int_eq(tw_int("ZSCORE tb:tower t/b/c\ttg\t-1"), 0);
-	r = tw_cmd("ZSCORE tb:tower t/a\ttg\t-1");
+	ck_assert_int_eq(fcall_int(tw_c, "EXISTS tb:node:t/z"), 1);
+	ck_assert_int_eq(fcall_int(tw_c, "ZCARD tb:tower"), 3);
+	ck_assert_int_eq(fcall_int(tw_c, "ZSCORE tb:tower t/b/c\ttg\t-1"), 0);
+	r = fcall_cmd(tw_c, "ZSCORE tb:tower t/a\ttg\t-1");
 	ck_assert_int_eq(r->type, REDIS_REPLY_NIL);
 	freeReplyObject(r);
-	s = tw_str("HGET tb:chat:tg:-1 node");
+	s = fcall_str(tw_c, "HGET tb:chat:tg:-1 node");
 	ck_assert_str_eq(s, "t/b/c");
 	free(s);
 }
@@ -659,9 +460,9 @@ START_TEST(move_subtree_and_refusals)
 	char *s;
 
 	village_build();
-	(void)tw_int("HSET tb:role:v/g1 7 liaison");
-	(void)tw_int("HSET tb:role:v/g1/h3 8 seed");
-	(void)tw_int("HSET tb:bl:v/g1/h2 9 spam");
+	(void)fcall_int(tw_c, "HSET tb:role:v/g1 7 liaison");
+	(void)fcall_int(tw_c, "HSET tb:role:v/g1/h3 8 seed");
+	(void)fcall_int(tw_c, "HSET tb:bl:v/g1/h2 9 spam");
 	/* Into itself, onto an existing node, or below itself: refused. */
 	r = tower_op("move", 0, "v/g1", "v/g1/x", NULL);
 	ck_assert_int_eq(r->element[0]->integer, -1);
@@ -672,35 +473,37 @@ START_TEST(move_subtree_and_refusals)
 	r = tower_op("move", 0, "v/g1", "v/g2", NULL);
 	ck_assert_int_eq(r->element[0]->integer, -1);
 	freeReplyObject(r);
-	ck_assert_int_eq(tw_int("ZCARD tb:tower"), 68);
+	ck_assert_int_eq(fcall_int(tw_c, "ZCARD tb:tower"), 68);
 
 	r = tower_op("move", 0, "v/g1", "w/n", NULL);
 	ck_assert_int_eq(r->element[0]->integer, 14);
 	ck_assert_int_eq(r->element[1]->integer, 14);
 	freeReplyObject(r);
-	ck_assert_int_eq(tw_int("ZCARD tb:tower"), 68);
-	ck_assert_int_eq(tw_int("ZLEXCOUNT tb:tower [v/g1/ (v/g10"), 0);
-	ck_assert_int_eq(tw_int("ZLEXCOUNT tb:tower [w/n/ (w/n0"), 13);
-	ck_assert_int_eq(tw_int("ZSCORE tb:tower w/n\ttg\tg1"), 0);
-	s = tw_str("HGET tb:chat:tg:h103 node");
+	ck_assert_int_eq(fcall_int(tw_c, "ZCARD tb:tower"), 68);
+	ck_assert_int_eq(fcall_int(tw_c, "ZLEXCOUNT tb:tower [v/g1/ (v/g10"),
+	    0);
+	ck_assert_int_eq(fcall_int(tw_c, "ZLEXCOUNT tb:tower [w/n/ (w/n0"), 13);
+	ck_assert_int_eq(fcall_int(tw_c, "ZSCORE tb:tower w/n\ttg\tg1"), 0);
+	s = fcall_str(tw_c, "HGET tb:chat:tg:h103 node");
 	ck_assert_str_eq(s, "w/n/h3");
 	free(s);
-	s = tw_str("HGET tb:role:w/n 7");
+	s = fcall_str(tw_c, "HGET tb:role:w/n 7");
 	ck_assert_str_eq(s, "liaison");
 	free(s);
-	s = tw_str("HGET tb:role:w/n/h3 8");
+	s = fcall_str(tw_c, "HGET tb:role:w/n/h3 8");
 	ck_assert_str_eq(s, "seed");
 	free(s);
-	ck_assert_int_eq(tw_int("HEXISTS tb:bl:w/n/h2 9"), 1);
-	ck_assert_int_eq(tw_int("EXISTS tb:role:v/g1"), 0);
-	ck_assert_int_eq(tw_int("EXISTS tb:node:v/g1"), 0);
-	s = tw_str("HGET tb:node:w/n name");
+	ck_assert_int_eq(fcall_int(tw_c, "HEXISTS tb:bl:w/n/h2 9"), 1);
+	ck_assert_int_eq(fcall_int(tw_c, "EXISTS tb:role:v/g1"), 0);
+	ck_assert_int_eq(fcall_int(tw_c, "EXISTS tb:node:v/g1"), 0);
+	s = fcall_str(tw_c, "HGET tb:node:w/n name");
 	ck_assert_str_eq(s, "Group 1");
 	free(s);
-	ck_assert_int_eq(tw_int("ZSCORE tb:nodes w/n/h13"), 0);
-	ck_assert_int_eq(tw_int("ZLEXCOUNT tb:nodes [v/g1 (v/g10"), 0);
+	ck_assert_int_eq(fcall_int(tw_c, "ZSCORE tb:nodes w/n/h13"), 0);
+	ck_assert_int_eq(fcall_int(tw_c, "ZLEXCOUNT tb:nodes [v/g1 (v/g10"), 0);
 	/* The sibling g2 did not move. */
-	ck_assert_int_eq(tw_int("ZLEXCOUNT tb:tower [v/g2/ (v/g20"), 13);
+	ck_assert_int_eq(fcall_int(tw_c, "ZLEXCOUNT tb:tower [v/g2/ (v/g20"),
+	    13);
 }
 END_TEST
 
@@ -720,24 +523,26 @@ START_TEST(bc_create_levels_and_sharding)
 	ck_assert_str_eq(levels, "0=1,1=5,2=62");
 	/* No learned or imported identity: balanced over the map. */
 	ck_assert_str_eq(idents, "tg/a=34,tg/b=34");
-	ck_assert_int_eq(tw_int("HGET tb:bc:1 total"), 68);
-	ck_assert_int_eq(tw_int("HGET tb:bc:1:lv t:0"), 1);
-	ck_assert_int_eq(tw_int("HGET tb:bc:1:lv t:1"), 5);
-	ck_assert_int_eq(tw_int("HGET tb:bc:1:lv t:2"), 62);
-	ck_assert_int_eq(tw_int("HLEN tb:bc:1:chats"), 68);
-	s = tw_str("HGET tb:bc:1:chats tg\th213");
+	ck_assert_int_eq(fcall_int(tw_c, "HGET tb:bc:1 total"), 68);
+	ck_assert_int_eq(fcall_int(tw_c, "HGET tb:bc:1:lv t:0"), 1);
+	ck_assert_int_eq(fcall_int(tw_c, "HGET tb:bc:1:lv t:1"), 5);
+	ck_assert_int_eq(fcall_int(tw_c, "HGET tb:bc:1:lv t:2"), 62);
+	ck_assert_int_eq(fcall_int(tw_c, "HLEN tb:bc:1:chats"), 68);
+	s = fcall_str(tw_c, "HGET tb:bc:1:chats tg\th213");
 	ck_assert(strcmp(s, "2\ta") == 0 || strcmp(s, "2\tb") == 0);
 	free(s);
-	s = tw_str("HGET tb:bc:1 state");
+	s = fcall_str(tw_c, "HGET tb:bc:1 state");
 	ck_assert_str_eq(s, "enqueuing");
 	free(s);
-	s = tw_str("HGET tb:bc:1 prio");
+	s = fcall_str(tw_c, "HGET tb:bc:1 prio");
 	ck_assert_str_eq(s, "urgent");
 	free(s);
-	ck_assert_int_eq(tw_int("SISMEMBER tb:bc:enqueuing 1"), 1);
+	ck_assert_int_eq(fcall_int(tw_c, "SISMEMBER tb:bc:enqueuing 1"), 1);
 	/* urgent: escalate 15 min after creation by default */
-	ck_assert_int_eq(tw_int("ZSCORE tb:bc:escalate 1"), 1000 + 900000);
-	ck_assert_int_eq(tw_int("HGET tb:bc:1 escalate_at"), 1000 + 900000);
+	ck_assert_int_eq(fcall_int(tw_c, "ZSCORE tb:bc:escalate 1"),
+	    1000 + 900000);
+	ck_assert_int_eq(fcall_int(tw_c, "HGET tb:bc:1 escalate_at"),
+	    1000 + 900000);
 }
 END_TEST
 
@@ -770,10 +575,11 @@ START_TEST(bc_create_filters)
 	    sizeof(levels));
 	if (filter_rows[_i].total == 0) {
 		ck_assert_msg(id == 0, "row %d: id %lld", _i, id);
-		ck_assert_msg(tw_int("EXISTS tb:seq:bc") == 0, "row %d", _i);
+		ck_assert_msg(fcall_int(tw_c, "EXISTS tb:seq:bc") == 0,
+		    "row %d", _i);
 		return;
 	}
-	ck_assert_msg(tw_int("HGET tb:bc:%lld total", id) ==
+	ck_assert_msg(fcall_int(tw_c, "HGET tb:bc:%lld total", id) ==
 			  filter_rows[_i].total,
 	    "row %d: total", _i);
 	ck_assert_msg(strcmp(levels, filter_rows[_i].levels) == 0,
@@ -798,7 +604,7 @@ START_TEST(bc_create_bad_arguments)
 	    "", VILLAGE_MAP, "", NULL);
 	ck_assert_int_eq(r->element[0]->integer, -1);
 	freeReplyObject(r);
-	ck_assert_int_eq(tw_int("EXISTS tb:seq:bc"), 0);
+	ck_assert_int_eq(fcall_int(tw_c, "EXISTS tb:seq:bc"), 0);
 }
 END_TEST
 
@@ -882,13 +688,13 @@ START_TEST(bc_create_identity_choice)
 	ck_assert_str_eq(EVO(.user = "u2", .op = "msg", .chat = "t3",
 			     .account = "b"),
 	    "seen");
-	s = tw_str("HGET tb:chat:tg:t3 accts");
+	s = fcall_str(tw_c, "HGET tb:chat:tg:t3 accts");
 	ck_assert_str_eq(s, "b");
 	free(s);
 	ck_assert_str_eq(EVO(.user = "u2", .op = "msg", .chat = "t3",
 			     .account = "z"),
 	    "seen");
-	s = tw_str("HGET tb:chat:tg:t3 accts");
+	s = fcall_str(tw_c, "HGET tb:chat:tg:t3 accts");
 	ck_assert_str_eq(s, "b,z");
 	free(s);
 
@@ -904,17 +710,17 @@ START_TEST(bc_create_identity_choice)
 	ck_assert_str_eq(r->element[2]->str,
 	    "sl/~none=1,tg/a=1,tg/b=1,tg/c=2,wc/~none=1,wc/~robot=2");
 	freeReplyObject(r);
-	s = tw_str("HGET tb:bc:1:chats wc\tw1");
+	s = fcall_str(tw_c, "HGET tb:bc:1:chats wc\tw1");
 	ck_assert_str_eq(s, "0\t~robot");
 	free(s);
-	s = tw_str("HGET tb:bc:1:chats tg\tt4");
+	s = fcall_str(tw_c, "HGET tb:bc:1:chats tg\tt4");
 	ck_assert_str_eq(s, "1\ta");
 	free(s);
 	/* escalate_ms 0: never escalated */
-	ck_assert_int_eq(tw_int("ZCARD tb:bc:escalate"), 0);
+	ck_assert_int_eq(fcall_int(tw_c, "ZCARD tb:bc:escalate"), 0);
 
 	bc_enqueue_all(1, 100);
-	es = stream_entries("tb:q:wc:~robot:n");
+	es = fcall_xrange(tw_c, "tb:q:wc:~robot:n", NULL);
 	ck_assert_uint_eq(json_array_size(es), 2);
 	e = json_array_get(es, 0);
 	ck_assert_str_eq(json_string_value(json_object_get(e, "chat")), "w1");
@@ -922,16 +728,16 @@ START_TEST(bc_create_identity_choice)
 	ck_assert_str_eq(json_string_value(json_object_get(e, "account")),
 	    "~robot");
 	ck_assert_str_eq(json_string_value(json_object_get(e, "lvl")), "0");
-	p = entry_params(e);
+	p = fcall_entry_params(e);
 	ck_assert_int_eq(json_integer_value(json_object_get(p, "urgent")), 0);
 	json_decref(p);
 	json_decref(es);
-	es = stream_entries("tb:q:tg:c:n");
+	es = fcall_xrange(tw_c, "tb:q:tg:c:n", NULL);
 	ck_assert_uint_eq(json_array_size(es), 2);
 	json_decref(es);
 	/* The unreachable chats failed at once, counted per level. */
-	ck_assert_int_eq(tw_int("HGET tb:bc:1:lv f:1"), 2);
-	s = tw_str("HGET tb:bc:1:done sl\ts1");
+	ck_assert_int_eq(fcall_int(tw_c, "HGET tb:bc:1:lv f:1"), 2);
+	s = fcall_str(tw_c, "HGET tb:bc:1:done sl\ts1");
 	ck_assert_str_eq(s, "f");
 	free(s);
 }
@@ -962,7 +768,7 @@ START_TEST(bc_enqueue_chunks_resume_exactly_once)
 		ck_assert_int_eq(r->element[1]->integer, 0);
 		freeReplyObject(r);
 	}
-	cur = tw_str("HGET tb:bc:1 cursor");
+	cur = fcall_str(tw_c, "HGET tb:bc:1 cursor");
 	ck_assert_str_ne(cur, "");
 	free(cur);
 	/* Another daemon starts: resume names it, enqueue continues. */
@@ -988,7 +794,7 @@ START_TEST(bc_enqueue_chunks_resume_exactly_once)
 	r = tower_op("resume", 0, NULL);
 	ck_assert_uint_eq(r->elements, 0);
 	freeReplyObject(r);
-	cur = tw_str("HGET tb:bc:1 state");
+	cur = fcall_str(tw_c, "HGET tb:bc:1 state");
 	ck_assert_str_eq(cur, "sent");
 	free(cur);
 
@@ -997,7 +803,7 @@ START_TEST(bc_enqueue_chunks_resume_exactly_once)
 	    "reply_to", "", "mention", "", "mention_name", "", "key",
 	    "broadcast", "bc", "1");
 	for (q = 0; q < 2; q++) {
-		es = stream_entries(qs[q]);
+		es = fcall_xrange(tw_c, qs[q], NULL);
 		for (i = 0; i < json_array_size(es); i++) {
 			const char *chat, *acct;
 			char *v, exp[64];
@@ -1023,12 +829,12 @@ START_TEST(bc_enqueue_chunks_resume_exactly_once)
 			ck_assert_str_eq(json_string_value(
 					     json_object_get(e, "at")),
 			    "5000");
-			v = tw_str("HGET tb:bc:1:chats tg\t%s", chat);
+			v = fcall_str(tw_c, "HGET tb:bc:1:chats tg\t%s", chat);
 			snprintf(exp, sizeof(exp), "%s\t%s",
 			    json_string_value(json_object_get(e, "lvl")), acct);
 			ck_assert_str_eq(v, exp);
 			free(v);
-			p = entry_params(e);
+			p = fcall_entry_params(e);
 			ck_assert(
 			    jeq(p, json_pack("{s:i, s:s, s:i, s:s}", "id", 1,
 				       "text", "Flood warning", "urgent", 1,
@@ -1038,7 +844,7 @@ START_TEST(bc_enqueue_chunks_resume_exactly_once)
 		json_decref(es);
 	}
 	ck_assert_uint_eq(json_object_size(seen), 68);
-	ck_assert_int_eq(tw_int("EXISTS tb:q:tg:a:n"), 0);
+	ck_assert_int_eq(fcall_int(tw_c, "EXISTS tb:q:tg:a:n"), 0);
 	json_decref(want);
 	json_decref(seen);
 }
@@ -1052,7 +858,7 @@ END_TEST
 static int64_t
 tw_time_us(void)
 {
-	redisReply *r = tw_cmd("TIME");
+	redisReply *r = fcall_cmd(tw_c, "TIME");
 	int64_t us;
 
 	ck_assert_uint_eq(r->elements, 2);
@@ -1071,27 +877,24 @@ take_run(const char *acct, uint64_t T, uint64_t B, uint64_t CT, uint64_t CB,
     uint64_t H, const char *const *chats, size_t n, long long *delays,
     int64_t *t0, int64_t *t1)
 {
-	struct tw_argv av = { 0 };
+	struct fcall_argv av = { 0 };
 	redisReply *r;
 	size_t i;
 
-	tw_argv_add(&av, "FCALL");
-	tw_argv_add(&av, "tb_tower");
-	tw_argv_add(&av, "0");
-	tw_argv_add(&av, "tb:");
-	tw_argv_add(&av, "take");
-	tw_argv_add(&av, "0");
-	tw_argv_add(&av, "tg");
-	tw_argv_add(&av, acct);
-	tw_argv_addf(&av, "%" PRIu64, T);
-	tw_argv_addf(&av, "%" PRIu64, B);
-	tw_argv_addf(&av, "%" PRIu64, CT);
-	tw_argv_addf(&av, "%" PRIu64, CB);
-	tw_argv_addf(&av, "%" PRIu64, H);
+	fcall_argv_head(&av, "tb_tower");
+	fcall_argv_add(&av, "take");
+	fcall_argv_add(&av, "0");
+	fcall_argv_add(&av, "tg");
+	fcall_argv_add(&av, acct);
+	fcall_argv_addf(&av, "%" PRIu64, T);
+	fcall_argv_addf(&av, "%" PRIu64, B);
+	fcall_argv_addf(&av, "%" PRIu64, CT);
+	fcall_argv_addf(&av, "%" PRIu64, CB);
+	fcall_argv_addf(&av, "%" PRIu64, H);
 	for (i = 0; i < n; i++)
-		tw_argv_add(&av, chats[i]);
+		fcall_argv_add(&av, chats[i]);
 	*t0 = tw_time_us();
-	r = tw_argv_run(&av);
+	r = fcall_argv_run(tw_c, &av);
 	*t1 = tw_time_us();
 	ck_assert_int_eq(r->type, REDIS_REPLY_ARRAY);
 	ck_assert_uint_eq(r->elements, n);
@@ -1136,7 +939,7 @@ take_model(struct ratelimit *acct, struct ratelimit *ch, uint64_t T, uint64_t B,
 static uint64_t
 take_tat(const char *kind, const char *name)
 {
-	return ((uint64_t)tw_int("GET tb:rlu:%s:tg:%s", kind, name));
+	return ((uint64_t)fcall_int(tw_c, "GET tb:rlu:%s:tg:%s", kind, name));
 }
 
 /*
@@ -1210,9 +1013,9 @@ START_TEST(take_matches_ratelimit_reserve)
 	ck_assert_int_gt(later, 3);
 	ck_assert_int_gt(refused, 0);
 	/* The schedule outlives its last slot (40 s ahead), in ms. */
-	ck_assert_int_gt(tw_int("PTTL tb:rlu:a:tg:x"), 40000);
-	ck_assert_int_gt(tw_int("PTTL tb:rlu:c:tg:c0"), 2000);
-	ck_assert_int_eq(tw_int("EXISTS tb:rl:a:tg:x"), 0);
+	ck_assert_int_gt(fcall_int(tw_c, "PTTL tb:rlu:a:tg:x"), 40000);
+	ck_assert_int_gt(fcall_int(tw_c, "PTTL tb:rlu:c:tg:c0"), 2000);
+	ck_assert_int_eq(fcall_int(tw_c, "EXISTS tb:rl:a:tg:x"), 0);
 }
 END_TEST
 
@@ -1233,13 +1036,13 @@ START_TEST(take_chat_limit_independent_of_account)
 	ck_assert_int_lt(w[2], -(big - SEC_US));
 	ck_assert_int_eq(w[3], 0);
 	ck_assert_int_eq(w[4], 0);
-	ck_assert_int_eq(tw_int("EXISTS tb:rlu:a:tg:u"), 0);
+	ck_assert_int_eq(fcall_int(tw_c, "EXISTS tb:rlu:a:tg:u"), 0);
 	/* No chat limit: the account's burst of 3, then its wait for all. */
 	take_run("v", BIG_PERIOD_US, 3, 0, 0, 0, c2, 5, w, &t0, &t1);
 	ck_assert_int_eq(w[0] + w[1] + w[2], 0);
 	ck_assert_int_lt(w[3], 0);
 	ck_assert_int_eq(w[3], w[4]);
-	ck_assert_int_eq(tw_int("EXISTS tb:rlu:c:tg:p"), 0);
+	ck_assert_int_eq(fcall_int(tw_c, "EXISTS tb:rlu:c:tg:p"), 0);
 	/* A chat refusal does not use the account's quota. */
 	take_run("w", BIG_PERIOD_US, 3, BIG_PERIOD_US, 1, 0, c3, 6, w, &t0,
 	    &t1);
@@ -1250,7 +1053,7 @@ START_TEST(take_chat_limit_independent_of_account)
 	ck_assert_int_lt(w[4], -(big - SEC_US)); /* the account's wait */
 	ck_assert_int_eq(w[5], w[4]);
 	/* n was never reserved: the account refused before it */
-	ck_assert_int_eq(tw_int("EXISTS tb:rlu:c:tg:n"), 0);
+	ck_assert_int_eq(fcall_int(tw_c, "EXISTS tb:rlu:c:tg:n"), 0);
 	/* The state is in Redis: the next call is refused as well. */
 	take_run("w", BIG_PERIOD_US, 3, BIG_PERIOD_US, 1, 0, c3 + 2, 1, w, &t0,
 	    &t1);
@@ -1265,7 +1068,7 @@ START_TEST(take_chat_limit_independent_of_account)
 	ck_assert_int_eq(w[2], 2 * 1000 * 1000);
 	ck_assert_int_eq(w[3], -1000 * 1000);
 	ck_assert_int_eq(take_tat("c", "g") - take_tat("c", "f"), 1000 * 1000);
-	ck_assert_int_eq(tw_int("EXISTS tb:rlu:c:tg:h"), 0);
+	ck_assert_int_eq(fcall_int(tw_c, "EXISTS tb:rlu:c:tg:h"), 0);
 }
 END_TEST
 
@@ -1350,7 +1153,8 @@ group_read(const char *stream)
 
 	r = redisCommand(tw_c, "XGROUP CREATE %s tb 0 MKSTREAM", stream);
 	freeReplyObject(r);
-	r = tw_cmd("XREADGROUP GROUP tb d1 COUNT 1000 STREAMS %s >", stream);
+	r = fcall_cmd(tw_c, "XREADGROUP GROUP tb d1 COUNT 1000 STREAMS %s >",
+	    stream);
 	freeReplyObject(r);
 }
 
@@ -1380,7 +1184,7 @@ deliver_all(const char *fail_chat)
 
 	for (q = 0; q < 2; q++) {
 		group_read(qs[q]);
-		es = stream_entries(qs[q]);
+		es = fcall_xrange(tw_c, qs[q], NULL);
 		for (i = 0; i < json_array_size(es); i++) {
 			e = json_array_get(es, i);
 			chat = json_string_value(json_object_get(e, "chat"));
@@ -1410,7 +1214,7 @@ START_TEST(ack_counts_once_per_chat_with_reach)
 	    1);
 	bc_enqueue_all(1, 1000);
 	group_read("tb:q:tg:a:u");
-	es = stream_entries("tb:q:tg:a:u");
+	es = fcall_xrange(tw_c, "tb:q:tg:a:u", NULL);
 	e = json_array_get(es, 0);
 	eid = json_string_value(json_object_get(e, "_id"));
 	chat = json_string_value(json_object_get(e, "chat"));
@@ -1422,26 +1226,29 @@ START_TEST(ack_counts_once_per_chat_with_reach)
 	/* Acked twice (a duplicate send): counted once. */
 	ck_assert_int_eq(ack_one("tb:q:tg:a:u", eidb, "1", chatb, "d"), 0);
 	ck_assert_int_eq(ack_one("tb:q:tg:a:u", eidb, "1", chatb, "f"), 0);
-	ck_assert_int_eq(tw_int("XLEN tb:q:tg:a:u"), 33);
-	ck_assert_int_eq(tw_int("HGET tb:bc:1:lv d:0"), 1);
-	ck_assert_int_eq(tw_int("HEXISTS tb:bc:1:lv f:0"), 0);
-	ck_assert_int_ge(tw_int("ZSCORE tb:bc:1:reach:0 tg\t%s", chatb), 5000);
-	ck_assert_int_eq(tw_int("HGET tb:chat:tg:%s lastbc", chatb), 1);
-	ck_assert_int_eq(tw_int("HGET tb:chat:tg:%s bc_n", chatb), 1);
-	s = tw_str("HGET tb:bc:1:done tg\t%s", chatb);
+	ck_assert_int_eq(fcall_int(tw_c, "XLEN tb:q:tg:a:u"), 33);
+	ck_assert_int_eq(fcall_int(tw_c, "HGET tb:bc:1:lv d:0"), 1);
+	ck_assert_int_eq(fcall_int(tw_c, "HEXISTS tb:bc:1:lv f:0"), 0);
+	ck_assert_int_ge(fcall_int(tw_c, "ZSCORE tb:bc:1:reach:0 tg\t%s",
+			     chatb),
+	    5000);
+	ck_assert_int_eq(fcall_int(tw_c, "HGET tb:chat:tg:%s lastbc", chatb),
+	    1);
+	ck_assert_int_eq(fcall_int(tw_c, "HGET tb:chat:tg:%s bc_n", chatb), 1);
+	s = fcall_str(tw_c, "HGET tb:bc:1:done tg\t%s", chatb);
 	ck_assert_str_eq(s, "d");
 	free(s);
 
 	/* The rest: h101 fails, the others are delivered. */
 	deliver_all("h101");
-	ck_assert_int_eq(tw_int("HGET tb:bc:1:lv d:0"), 1);
-	ck_assert_int_eq(tw_int("HGET tb:bc:1:lv d:1"), 5);
-	ck_assert_int_eq(tw_int("HGET tb:bc:1:lv d:2"), 61);
-	ck_assert_int_eq(tw_int("HGET tb:bc:1:lv f:2"), 1);
-	ck_assert_int_eq(tw_int("ZCARD tb:bc:1:reach:2"), 61);
-	ck_assert_int_eq(tw_int("HEXISTS tb:chat:tg:h101 lastbc"), 0);
-	ck_assert_int_eq(tw_int("XLEN tb:q:tg:a:u") +
-			     tw_int("XLEN tb:q:tg:b:u"),
+	ck_assert_int_eq(fcall_int(tw_c, "HGET tb:bc:1:lv d:0"), 1);
+	ck_assert_int_eq(fcall_int(tw_c, "HGET tb:bc:1:lv d:1"), 5);
+	ck_assert_int_eq(fcall_int(tw_c, "HGET tb:bc:1:lv d:2"), 61);
+	ck_assert_int_eq(fcall_int(tw_c, "HGET tb:bc:1:lv f:2"), 1);
+	ck_assert_int_eq(fcall_int(tw_c, "ZCARD tb:bc:1:reach:2"), 61);
+	ck_assert_int_eq(fcall_int(tw_c, "HEXISTS tb:chat:tg:h101 lastbc"), 0);
+	ck_assert_int_eq(fcall_int(tw_c, "XLEN tb:q:tg:a:u") +
+			     fcall_int(tw_c, "XLEN tb:q:tg:b:u"),
 	    0);
 	/* An entry without a broadcast (a reply) is only acknowledged. */
 	ck_assert_int_eq(ack_one("tb:q:tg:a:u", "1-1", "", "h102", "d"), 0);
@@ -1461,8 +1268,8 @@ START_TEST(escalate_once_to_parent_council_naming_liaisons)
 	ck_assert_str_eq(EVO(.user = "li", .op = "register",
 			     .args = { "Li Lei" }),
 	    "registered");
-	(void)tw_int("HSET tb:role:v/g1/h1 1 liaison");
-	(void)tw_int("HSET tb:role:v/g1/h2 9 liaison 1 seed");
+	(void)fcall_int(tw_c, "HSET tb:role:v/g1/h1 1 liaison");
+	(void)fcall_int(tw_c, "HSET tb:role:v/g1/h2 9 liaison 1 seed");
 	ck_assert_int_eq(bc_create_village("", "", "", VILLAGE_MAP, "1",
 			     now - 10, NULL, 0, NULL, 0),
 	    1);
@@ -1485,14 +1292,14 @@ START_TEST(escalate_once_to_parent_council_naming_liaisons)
 	r = tower_op("escalate", 0, "10", NULL);
 	ck_assert_uint_eq(r->elements, 0);
 	freeReplyObject(r);
-	ck_assert_int_ge(tw_int("HGET tb:bc:1 escalated"), now);
+	ck_assert_int_ge(fcall_int(tw_c, "HGET tb:bc:1 escalated"), now);
 
 	/*
 	 * To g1's council chat: h101, h102.  To v's council chat v0: the
 	 * silent g1, g3, g4, g5.  g2's silent children go to g2's members
 	 * chat.  v0 itself has no parent: not escalated.
 	 */
-	es = stream_entries("tb:q:tg:_:u");
+	es = fcall_xrange(tw_c, "tb:q:tg:_:u", NULL);
 	for (i = 0; i < json_array_size(es); i++) {
 		const char *chat;
 
@@ -1500,7 +1307,7 @@ START_TEST(escalate_once_to_parent_council_naming_liaisons)
 		ck_assert_str_eq(json_string_value(json_object_get(e, "key")),
 		    "escalation");
 		chat = json_string_value(json_object_get(e, "chat"));
-		p = entry_params(e);
+		p = fcall_entry_params(e);
 		items = json_object_get(p, "items");
 		ck_assert_int_eq(json_integer_value(json_object_get(p, "id")),
 		    1);
@@ -1573,14 +1380,14 @@ START_TEST(ack_command_counts_members_and_chats)
 	/* m1 again in another chat: a new chat, the same member. */
 	ck_assert_str_eq(EVO(.user = "m1", .op = "ack", .chat = "h202"),
 	    "acked");
-	ck_assert_int_eq(tw_int("HGET tb:bc:1:lv ac:2"), 2);
-	ck_assert_int_eq(tw_int("HGET tb:bc:1:lv am:2"), 2);
-	ck_assert_int_eq(tw_int("HGET tb:bc:1:lv ac:1"), 1);
-	ck_assert_int_eq(tw_int("HGET tb:bc:1:lv am:1"), 1);
-	ck_assert_int_eq(tw_int("SCARD tb:bc:1:ackm"), 3);
-	ck_assert_int_eq(tw_int("HGET tb:chat:tg:h201 bc_ack"), 1);
-	es = stream_entries("tb:q:tg:_:r");
-	p = entry_params(json_array_get(es, json_array_size(es) - 1));
+	ck_assert_int_eq(fcall_int(tw_c, "HGET tb:bc:1:lv ac:2"), 2);
+	ck_assert_int_eq(fcall_int(tw_c, "HGET tb:bc:1:lv am:2"), 2);
+	ck_assert_int_eq(fcall_int(tw_c, "HGET tb:bc:1:lv ac:1"), 1);
+	ck_assert_int_eq(fcall_int(tw_c, "HGET tb:bc:1:lv am:1"), 1);
+	ck_assert_int_eq(fcall_int(tw_c, "SCARD tb:bc:1:ackm"), 3);
+	ck_assert_int_eq(fcall_int(tw_c, "HGET tb:chat:tg:h201 bc_ack"), 1);
+	es = fcall_xrange(tw_c, "tb:q:tg:_:r", NULL);
+	p = fcall_entry_params(json_array_get(es, json_array_size(es) - 1));
 	ck_assert(jeq(p, json_pack("{s:i}", "id", 1)));
 	json_decref(p);
 	json_decref(es);
@@ -1591,7 +1398,7 @@ START_TEST(ack_command_counts_members_and_chats)
 	ck_assert_str_eq(EVO(.user = "m1", .op = "ack", .chat = "zz",
 			     .args = { "1" }),
 	    "none");
-	r = tw_cmd("XREVRANGE tb:q:tg:_:r + - COUNT 1");
+	r = fcall_cmd(tw_c, "XREVRANGE tb:q:tg:_:r + - COUNT 1");
 	ck_assert_str_eq(r->element[0]->element[1]->element[13]->str,
 	    "ack_none");
 	freeReplyObject(r);
@@ -1608,10 +1415,10 @@ START_TEST(broadcast_command_creates_without_reply)
 	ck_assert_str_eq(EVO(.user = "m", .op = "broadcast", .chat = "g1",
 			     .args = { "normal", "Hi" }),
 	    "not_allowed");
-	(void)tw_int("HSET tb:role:v/g1 2 liaison");
+	(void)fcall_int(tw_c, "HSET tb:role:v/g1 2 liaison");
 	ck_assert_str_eq(EVO(.user = "L", .op = "msg", .chat = "g1"), "seen");
-	ck_assert_int_eq(tw_int("HGET tb:m:tg:L pid"), 2);
-	ck_assert_int_eq(tw_int("XLEN tb:q:tg:_:r"), 1);
+	ck_assert_int_eq(fcall_int(tw_c, "HGET tb:m:tg:L pid"), 2);
+	ck_assert_int_eq(fcall_int(tw_c, "XLEN tb:q:tg:_:r"), 1);
 	r = EV(.user = "L", .op = "broadcast", .chat = "g1",
 	    .args = { "normal", "Water off at 3", "", "", "", "tg=a,b",
 		"60000" });
@@ -1624,16 +1431,16 @@ START_TEST(broadcast_command_creates_without_reply)
 	ck_assert_str_eq(r->element[5]->str, "0=1,1=13");
 	freeReplyObject(r);
 	/* No reply queued: bot/ plans and says broadcast_ok. */
-	ck_assert_int_eq(tw_int("XLEN tb:q:tg:_:r"), 1);
-	s = tw_str("HGET tb:bc:1 origin");
+	ck_assert_int_eq(fcall_int(tw_c, "XLEN tb:q:tg:_:r"), 1);
+	s = fcall_str(tw_c, "HGET tb:bc:1 origin");
 	ck_assert_str_eq(s, "v/g1");
 	free(s);
-	s = tw_str("HGET tb:bc:1 chat");
+	s = fcall_str(tw_c, "HGET tb:bc:1 chat");
 	ck_assert_str_eq(s, "g1");
 	free(s);
-	ck_assert_int_eq(tw_int("HGET tb:bc:1 sender"), 2);
-	ck_assert_int_eq(tw_int("HGET tb:bc:1 escalate_ms"), 60000);
-	s = tw_str("HGET tb:bc:1 filters");
+	ck_assert_int_eq(fcall_int(tw_c, "HGET tb:bc:1 sender"), 2);
+	ck_assert_int_eq(fcall_int(tw_c, "HGET tb:bc:1 escalate_ms"), 60000);
+	s = fcall_str(tw_c, "HGET tb:bc:1 filters");
 	ck_assert_str_eq(s, "level=,tag=,purpose=");
 	free(s);
 
@@ -1641,7 +1448,7 @@ START_TEST(broadcast_command_creates_without_reply)
 	ck_assert_str_eq(EVO(.user = "L", .op = "broadcast", .chat = "g1",
 			     .args = { "urgent", "x", "5" }),
 	    "none");
-	ck_assert_int_eq(tw_int("GET tb:seq:bc"), 1);
+	ck_assert_int_eq(fcall_int(tw_c, "GET tb:seq:bc"), 1);
 	ck_assert_str_eq(EVO(.user = "L", .op = "broadcast", .chat = "g1",
 			     .args = { "soon", "x" }),
 	    "bad_args");
@@ -1649,7 +1456,7 @@ START_TEST(broadcast_command_creates_without_reply)
 	ck_assert_str_eq(EVO(.user = "op", .oper = 1, .op = "broadcast",
 			     .chat = "free", .args = { "normal", "x" }),
 	    "unbound");
-	r = tw_cmd("XREVRANGE tb:q:tg:_:r + - COUNT 1");
+	r = fcall_cmd(tw_c, "XREVRANGE tb:q:tg:_:r + - COUNT 1");
 	ck_assert_str_eq(r->element[0]->element[1]->element[13]->str,
 	    "broadcast_unbound");
 	freeReplyObject(r);
@@ -1661,16 +1468,16 @@ START_TEST(bind_keeps_tower_and_nodes_in_step)
 	ck_assert_str_eq(EVO(.user = "op", .op = "bind", .oper = 1,
 			     .chat = "c1", .args = { "x/y" }),
 	    "bound");
-	ck_assert_int_eq(tw_int("ZSCORE tb:tower x/y\ttg\tc1"), 0);
-	ck_assert_int_eq(tw_int("ZSCORE tb:nodes x/y"), 0);
+	ck_assert_int_eq(fcall_int(tw_c, "ZSCORE tb:tower x/y\ttg\tc1"), 0);
+	ck_assert_int_eq(fcall_int(tw_c, "ZSCORE tb:nodes x/y"), 0);
 	ck_assert_str_eq(EVO(.user = "op", .op = "bind", .oper = 1,
 			     .chat = "c1", .args = { "x/z", "council" }),
 	    "bound");
-	ck_assert_int_eq(tw_int("ZCARD tb:tower"), 1);
-	ck_assert_int_eq(tw_int("ZSCORE tb:tower x/z\ttg\tc1"), 0);
-	ck_assert_int_eq(tw_int("ZCARD tb:nodes"), 2);
+	ck_assert_int_eq(fcall_int(tw_c, "ZCARD tb:tower"), 1);
+	ck_assert_int_eq(fcall_int(tw_c, "ZSCORE tb:tower x/z\ttg\tc1"), 0);
+	ck_assert_int_eq(fcall_int(tw_c, "ZCARD tb:nodes"), 2);
 	/* The learned account of the binding operator's event. */
-	ck_assert_int_eq(tw_int("HEXISTS tb:chat:tg:c1 accts"), 1);
+	ck_assert_int_eq(fcall_int(tw_c, "HEXISTS tb:chat:tg:c1 accts"), 1);
 }
 END_TEST
 
@@ -1681,7 +1488,7 @@ START_TEST(report_items_per_level)
 
 	village_build();
 	ck_assert_str_eq(EVO(.user = "L", .op = "msg", .chat = "g3"), "seen");
-	ck_assert_int_eq(tw_int("HGET tb:m:tg:L pid"), 1);
+	ck_assert_int_eq(fcall_int(tw_c, "HGET tb:m:tg:L pid"), 1);
 	ck_assert_int_eq(bc_create_village("", "", "", VILLAGE_MAP, "", created,
 			     NULL, 0, NULL, 0),
 	    1);
@@ -1692,18 +1499,18 @@ START_TEST(report_items_per_level)
 	ck_assert_str_eq(EVO(.user = "m2", .op = "ack", .chat = "h201"),
 	    "acked");
 	/* A second broadcast from g3, not delivered: pending. */
-	(void)tw_int("HSET tb:role:v/g3 1 liaison");
+	(void)fcall_int(tw_c, "HSET tb:role:v/g3 1 liaison");
 	ck_assert_str_eq(EVO(.user = "L", .op = "broadcast", .chat = "g3",
 			     .args = { "normal", "Second", "", "", "",
 				 "tg=a" }),
 	    "broadcast");
-	ck_assert_int_eq(tw_int("GET tb:seq:bc"), 2);
+	ck_assert_int_eq(fcall_int(tw_c, "GET tb:seq:bc"), 2);
 
 	/* In g3, the latest broadcast within its community is 2. */
 	ck_assert_str_eq(EVO(.user = "L", .op = "report", .chat = "g3"),
 	    "report");
-	es = stream_entries("tb:q:tg:_:r");
-	p = entry_params(json_array_get(es, json_array_size(es) - 1));
+	es = fcall_xrange(tw_c, "tb:q:tg:_:r", NULL);
+	p = fcall_entry_params(json_array_get(es, json_array_size(es) - 1));
 	ck_assert_int_eq(json_integer_value(json_object_get(p, "id")), 2);
 	ck_assert(jeq(json_object_get(p, "items"),
 	    json_pack("[{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i}, "
@@ -1717,12 +1524,12 @@ START_TEST(report_items_per_level)
 	json_decref(es);
 
 	/* Broadcast 1 by id, from the village chat. */
-	(void)tw_int("HSET tb:role:v 1 liaison");
+	(void)fcall_int(tw_c, "HSET tb:role:v 1 liaison");
 	ck_assert_str_eq(EVO(.user = "L", .op = "report", .chat = "v0",
 			     .args = { "1" }),
 	    "report");
-	es = stream_entries("tb:q:tg:_:r");
-	p = entry_params(json_array_get(es, json_array_size(es) - 1));
+	es = fcall_xrange(tw_c, "tb:q:tg:_:r", NULL);
+	p = fcall_entry_params(json_array_get(es, json_array_size(es) - 1));
 	ck_assert_str_eq(json_string_value(json_object_get(p, "text")),
 	    "Flood warning");
 	ck_assert_int_eq(json_integer_value(json_object_get(p, "created_at")),
@@ -1780,10 +1587,10 @@ START_TEST(stars_rate_liaisons)
 	int delivered, acked;
 
 	village_build();
-	(void)tw_int("HSET tb:role:v/g1 1 liaison");
-	(void)tw_int("HSET tb:role:v/g2/h5 2 liaison");
-	(void)tw_int("HSET tb:role:v/g4 3 committee");
-	(void)tw_int("HSET tb:role:v 4 committee");
+	(void)fcall_int(tw_c, "HSET tb:role:v/g1 1 liaison");
+	(void)fcall_int(tw_c, "HSET tb:role:v/g2/h5 2 liaison");
+	(void)fcall_int(tw_c, "HSET tb:role:v/g4 3 committee");
+	(void)fcall_int(tw_c, "HSET tb:role:v 4 committee");
 	ck_assert_str_eq(EVO(.user = "A", .op = "register", .args = { "Ann" }),
 	    "registered");
 	ck_assert_str_eq(EVO(.user = "B", .op = "msg"), "seen");
@@ -1792,11 +1599,11 @@ START_TEST(stars_rate_liaisons)
 	/* The counts of one chat under g1; h205 gets 3 of 4. */
 	delivered = star_rows[_i].n;
 	acked = star_rows[_i].ack;
-	(void)tw_int("HSET tb:chat:tg:h107 bc_n %d bc_ack %d", delivered,
-	    acked);
-	(void)tw_int("HSET tb:chat:tg:g1 bc_n 0 bc_ack 0");
+	(void)fcall_int(tw_c, "HSET tb:chat:tg:h107 bc_n %d bc_ack %d",
+	    delivered, acked);
+	(void)fcall_int(tw_c, "HSET tb:chat:tg:g1 bc_n 0 bc_ack 0");
 	ck_assert_int_eq(delivered, star_rows[_i].n);
-	(void)tw_int("HSET tb:chat:tg:h205 bc_n 4 bc_ack 3");
+	(void)fcall_int(tw_c, "HSET tb:chat:tg:h205 bc_n 4 bc_ack 3");
 
 	/* The committee of v sees both liaisons, the one of g4 none. */
 	ck_assert_str_eq(EVO(.user = "C", .op = "stars", .chat = "g4"), "none");
@@ -1804,8 +1611,8 @@ START_TEST(stars_rate_liaisons)
 	    "not_allowed");
 	ck_assert_str_eq(EVO(.user = "D", .op = "stars", .chat = "v0"),
 	    "stars");
-	es = stream_entries("tb:q:tg:_:r");
-	p = entry_params(json_array_get(es, json_array_size(es) - 1));
+	es = fcall_xrange(tw_c, "tb:q:tg:_:r", NULL);
+	p = fcall_entry_params(json_array_get(es, json_array_size(es) - 1));
 	ck_assert_uint_eq(json_array_size(json_object_get(p, "items")), 2);
 	it = json_array_get(json_object_get(p, "items"), 0);
 	ck_assert_msg(jeq(it,
@@ -1867,7 +1674,7 @@ START_TEST(city_37k_import_create_enqueue)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	import_rows(cells, nrows);
 	ms_import = tw_elapsed(&t0);
-	ck_assert_int_eq(tw_int("ZCARD tb:tower"), (long long)nrows);
+	ck_assert_int_eq(fcall_int(tw_c, "ZCARD tb:tower"), (long long)nrows);
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r = tower_op("bc_create", 1000, "city", "", "", "api", "urgent",
@@ -1893,7 +1700,7 @@ START_TEST(city_37k_import_create_enqueue)
 		ck_assert_int_lt(++chunks, 100);
 	}
 	ck_assert_int_eq(n, (long long)nrows);
-	ck_assert_int_eq(tw_int("XLEN tb:q:wc:~robot:u"), 3708);
+	ck_assert_int_eq(fcall_int(tw_c, "XLEN tb:q:wc:~robot:u"), 3708);
 	fprintf(stderr,
 	    "tower: 37k city: import %.1f ms (%zu rows, %d per call), "
 	    "bc_create %.1f ms, bc_enqueue %.1f ms in %lld chunks of 5000 "
@@ -1913,7 +1720,7 @@ END_TEST
 /* FUNCTION LIST: library towerbot has exactly tb_event and tb_tower. */
 START_TEST(library_registers_two_functions)
 {
-	redisReply *r = tw_cmd("FUNCTION LIST"), *lib, *fns = NULL, *f;
+	redisReply *r = fcall_cmd(tw_c, "FUNCTION LIST"), *lib, *fns = NULL, *f;
 	const char *names[2] = { NULL, NULL };
 	size_t i, j;
 
@@ -1947,7 +1754,7 @@ START_TEST(library_registers_two_functions)
 	freeReplyObject(r);
 
 	/* Loading again replaces it (every daemon does, on connect). */
-	tw_load();
+	fcall_load(tw_c);
 }
 END_TEST
 
@@ -1959,16 +1766,17 @@ me_credit(const char *u, const char *cov)
 	json_t *es, *p;
 	json_int_t credit;
 
-	r = tw_cmd("FCALL tb_event 0 x: 1700000000000 %s %s tg %s %s c1 %s "
-		   "%s %s m1 0 me %s %s %s %s %s %s %s",
+	r = fcall_cmd(tw_c,
+	    "FCALL tb_event 0 x: 1700000000000 %s %s tg %s %s c1 %s "
+	    "%s %s m1 0 me %s %s %s %s %s %s %s",
 	    cov, "remind,warn,blacklist", "", "", u, "", "", "", "", "", "", "",
 	    "", "");
 	ck_assert_int_eq(r->type, REDIS_REPLY_ARRAY);
 	ck_assert_str_eq(r->element[1]->str, "me");
 	freeReplyObject(r);
-	es = stream_entries("x:q:tg:_:r");
+	es = fcall_xrange(tw_c, "x:q:tg:_:r", NULL);
 	ck_assert_uint_ge(json_array_size(es), 1);
-	p = entry_params(json_array_get(es, json_array_size(es) - 1));
+	p = fcall_entry_params(json_array_get(es, json_array_size(es) - 1));
 	credit = json_integer_value(json_object_get(p, "credit"));
 	json_decref(p);
 	json_decref(es);
@@ -1990,20 +1798,22 @@ START_TEST(library_state_is_per_call)
 	ck_assert_int_eq(me_credit("u4", ""), 100);
 
 	/* Plain messages under two prefixes, one after the other. */
-	r = tw_cmd("FCALL tb_event 0 y: 1700000000000 %s %s tg %s e1 c1 u1 "
-		   "%s %s m1 0 msg %s %s %s %s %s %s %s",
+	r = fcall_cmd(tw_c,
+	    "FCALL tb_event 0 y: 1700000000000 %s %s tg %s e1 c1 u1 "
+	    "%s %s m1 0 msg %s %s %s %s %s %s %s",
 	    "junk", "", "", "", "", "", "", "", "", "", "", "");
 	ck_assert_str_eq(r->element[1]->str, "seen");
 	freeReplyObject(r);
-	ck_assert_int_eq(tw_int("HGET y:m:tg:u1 id"), 1);
-	ck_assert_int_eq(tw_int("HGET x:m:tg:u1 id"), 1);
-	ck_assert_int_eq(tw_int("GET x:seq:member"), 4);
-	s = tw_str("HGET y:chat:tg:c1 accts");
+	ck_assert_int_eq(fcall_int(tw_c, "HGET y:m:tg:u1 id"), 1);
+	ck_assert_int_eq(fcall_int(tw_c, "HGET x:m:tg:u1 id"), 1);
+	ck_assert_int_eq(fcall_int(tw_c, "GET x:seq:member"), 4);
+	s = fcall_str(tw_c, "HGET y:chat:tg:c1 accts");
 	ck_assert_str_eq(s, "_");
 	free(s);
 	/* The same event id again under y: is a duplicate there only. */
-	r = tw_cmd("FCALL tb_event 0 y: 1700000000000 %s %s tg %s e1 c1 u1 "
-		   "%s %s m1 0 msg %s %s %s %s %s %s %s",
+	r = fcall_cmd(tw_c,
+	    "FCALL tb_event 0 y: 1700000000000 %s %s tg %s e1 c1 u1 "
+	    "%s %s m1 0 msg %s %s %s %s %s %s %s",
 	    "", "", "", "", "", "", "", "", "", "", "", "");
 	ck_assert_str_eq(r->element[0]->str, "dup");
 	freeReplyObject(r);
@@ -2028,7 +1838,7 @@ END_TEST
 static double
 tw_usec_per_call(const char *cmd, long long *calls)
 {
-	redisReply *r = tw_cmd("INFO commandstats");
+	redisReply *r = fcall_cmd(tw_c, "INFO commandstats");
 	char key[64];
 	const char *p, *q;
 	double v = 0;
@@ -2058,7 +1868,7 @@ START_TEST(event_cpu_per_call)
 	long long calls;
 	int i;
 
-	freeReplyObject(tw_cmd("CONFIG RESETSTAT"));
+	freeReplyObject(fcall_cmd(tw_c, "CONFIG RESETSTAT"));
 	for (i = 0; i < BENCH_MSGS; i++) {
 		snprintf(user, sizeof(user), "m%d", i % 500);
 		ck_assert_str_eq(EVO(.user = user, .op = "msg"), "seen");
@@ -2070,14 +1880,14 @@ START_TEST(event_cpu_per_call)
 	ck_assert_str_eq(EVO(.user = "boss", .op = "newactivity", .oper = 1,
 			     .args = { "Drill", start, "0" }),
 	    "created");
-	freeReplyObject(tw_cmd("CONFIG RESETSTAT"));
+	freeReplyObject(fcall_cmd(tw_c, "CONFIG RESETSTAT"));
 	for (i = 0; i < BENCH_SIGNS; i++) {
 		snprintf(user, sizeof(user), "s%d", i);
 		ck_assert_str_eq(EVO(.user = user, .op = "signup"), "signed");
 	}
 	us_sign = tw_usec_per_call(BENCH_CMD, &calls);
 	ck_assert_int_eq(calls, BENCH_SIGNS);
-	ck_assert_int_eq(tw_int("HGET tb:act:1 signed"), BENCH_SIGNS);
+	ck_assert_int_eq(fcall_int(tw_c, "HGET tb:act:1 signed"), BENCH_SIGNS);
 	fprintf(stderr,
 	    "tower: redis cpu per event (%s): msg %.2f us (%d calls), "
 	    "signup %.2f us (%d calls)\n",
