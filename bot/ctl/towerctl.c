@@ -751,6 +751,9 @@ main(int argc, char *argv[])
 	}
 	c.base = ctl_base(cfg.listen);
 	c.token = xstrdup(cfg.admin_token);
+	/* Times are shown in the daemon's zone, as its chat replies are. */
+	setenv("TZ", cfg.timezone, 1);
+	tzset();
 	config_clear(&cfg);
 
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
