@@ -17,8 +17,12 @@ step "build (-Werror)"
 cmake -S "$top" -B "$top/build-test" -DTOWERBOT_WERROR=ON >/dev/null
 cmake --build "$top/build-test" -j"$jobs"
 
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
 step "tests"
-(cd "$top/build-test" && ctest -j"$jobs" --output-on-failure --timeout 600)
+(cd "$top/build-test" && ctest -j"$jobs" --output-on-failure --timeout 600) |
+	tee -a "$log"
 
 step "build (ASan + UBSan)"
 cmake -S "$top" -B "$top/build-asan" -DTOWERBOT_WERROR=ON \
@@ -29,11 +33,14 @@ step "tests under ASan + UBSan (in-process)"
 (cd "$top/build-asan" &&
 	CK_FORK=no ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	ctest -j"$jobs" --output-on-failure --timeout 900)
+	ctest -j"$jobs" --output-on-failure --timeout 900) | tee -a "$log"
 
 step "clang-format"
 cd "$top"
 git ls-files -z -- '*.c' '*.h' | xargs -0 clang-format --dry-run -Werror
 
+# One closing line for both runs: "tests: N passed, 0 failed".
+total=$(sed -n 's/.* tests failed out of \([0-9]*\)$/\1/p' "$log" |
+	awk '{ n += $1 } END { print n + 0 }')
 echo
-echo "all tests passed"
+echo "tests: $total passed, 0 failed"
