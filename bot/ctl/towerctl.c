@@ -104,6 +104,7 @@ static int ctl_request(struct ctl *, const char *, const char *, const char *,
 static void ctl_answer_clear(struct ctl_answer *);
 static int ctl_refused(struct ctl *, const struct ctl_answer *);
 static int ctl_verbatim(const struct ctl_answer *);
+static int ctl_json_out(const struct ctl *, struct ctl_answer *, int *);
 static char *ctl_dump(json_t *);
 static long long ctl_int(const json_t *, const char *);
 static void ctl_seconds(char *, size_t, const json_t *, const char *);
@@ -256,6 +257,19 @@ ctl_answer_clear(struct ctl_answer *a)
 	memset(a, 0, sizeof(*a));
 }
 
+/* --json: the answer verbatim, and the exit status it means; 1 if done. */
+static int
+ctl_json_out(const struct ctl *c, struct ctl_answer *a, int *rc)
+{
+	if (!c->json)
+		return (0);
+	ctl_verbatim(a);
+	*rc = (a->status >= 200 && a->status < 300) ? CTL_EXIT_OK
+						    : CTL_EXIT_REFUSED;
+	ctl_answer_clear(a);
+	return (1);
+}
+
 /*
  * If the answer is a refusal, say so and return the exit status;
  * otherwise 0.  With --json the body has been printed already.
@@ -389,13 +403,8 @@ ctl_import(struct ctl *c, int argc, char **argv)
 	free(buf);
 	if (rc == -1)
 		return (CTL_EXIT_TROUBLE);
-	if (c->json) {
-		ctl_verbatim(&a);
-		rc = (a.status >= 200 && a.status < 300) ? CTL_EXIT_OK
-							 : CTL_EXIT_REFUSED;
-		ctl_answer_clear(&a);
+	if (ctl_json_out(c, &a, &rc))
 		return (rc);
-	}
 	if ((rc = ctl_refused(c, &a)) != 0) {
 		errs = json_object_get(a.root, "errors");
 		json_array_foreach(errs, i, e)
@@ -517,13 +526,8 @@ ctl_broadcast(struct ctl *c, int argc, char **argv)
 	free(body);
 	if (rc == -1)
 		return (CTL_EXIT_TROUBLE);
-	if (c->json) {
-		ctl_verbatim(&a);
-		rc = (a.status >= 200 && a.status < 300) ? CTL_EXIT_OK
-							 : CTL_EXIT_REFUSED;
-		ctl_answer_clear(&a);
+	if (ctl_json_out(c, &a, &rc))
 		return (rc);
-	}
 	if ((rc = ctl_refused(c, &a)) != 0) {
 		ctl_answer_clear(&a);
 		return (rc);
@@ -588,13 +592,8 @@ ctl_report(struct ctl *c, int argc, char **argv)
 	free(route);
 	if (rc == -1)
 		return (CTL_EXIT_TROUBLE);
-	if (c->json) {
-		ctl_verbatim(&a);
-		rc = (a.status >= 200 && a.status < 300) ? CTL_EXIT_OK
-							 : CTL_EXIT_REFUSED;
-		ctl_answer_clear(&a);
+	if (ctl_json_out(c, &a, &rc))
 		return (rc);
-	}
 	if ((rc = ctl_refused(c, &a)) != 0) {
 		ctl_answer_clear(&a);
 		return (rc);
@@ -668,13 +667,8 @@ ctl_move(struct ctl *c, int argc, char **argv)
 	free(body);
 	if (rc == -1)
 		return (CTL_EXIT_TROUBLE);
-	if (c->json) {
-		ctl_verbatim(&a);
-		rc = (a.status >= 200 && a.status < 300) ? CTL_EXIT_OK
-							 : CTL_EXIT_REFUSED;
-		ctl_answer_clear(&a);
+	if (ctl_json_out(c, &a, &rc))
 		return (rc);
-	}
 	if ((rc = ctl_refused(c, &a)) != 0) {
 		ctl_answer_clear(&a);
 		return (rc);
