@@ -85,6 +85,7 @@ struct dlv {
 	uint64_t not_before; /* monotonic ms */
 	uint64_t send_at;    /* monotonic us of its reserved rate slot */
 	int scheduled;       /* on lane->sched */
+	int waited;          /* refused by a rate limit at least once */
 	int in_batch; /* in lane->batch while its rate call runs: not to be
 			  taken into another send meanwhile */
 	uint64_t held_since; /* monotonic ms, for touching */
@@ -675,8 +676,13 @@ deliver_start(struct lane *ln, struct dlv *d, uint64_t now)
 	deliver_unqueue(dv, d);
 	s->items[s->n++] = d;
 	len = strlen(d->text);
-	/* Only as long as entries of this chat remain to be found. */
-	left = deliver_chat_queued(ln, d->chat);
+	/*
+	 * A digest only for a message that had to wait for a rate (SPEC
+	 * section 5: merged "rather than wait for the chat's quota"); replies
+	 * ready at once go one by one, each quoting its own message.  Only as
+	 * long as entries of this chat remain to be found.
+	 */
+	left = d->waited ? deliver_chat_queued(ln, d->chat) : 0;
 	if (*d->mention == '\0' && (max == 0 || len < max) && left > 0) {
 		for (p = 0; p < PRIO_COUNT && s->n < DELIVER_DIGEST_MAX; p++)
 			for (o = TAILQ_FIRST(&ln->q[p]);
@@ -909,6 +915,7 @@ deliver_take_done(void *arg, enum store_status st, const redisReply *r)
 
 			if (wait_us < ln->horizon_us / 2)
 				wait_us = ln->horizon_us / 2;
+			d->waited = 1;
 			d->not_before = now + (wait_us + 999) / 1000;
 		}
 	}

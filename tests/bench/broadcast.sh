@@ -47,10 +47,10 @@ port_base=${BENCH_PORT_BASE:-18490}
 admin=bench-admin-token-0123456789
 chats_expected=37074
 
-usage() {
-	sed -n '3,5p' "$0" | sed 's/^# \{0,1\}//' >&2
-	exit 2
-}
+bench_name=broadcast.sh
+usage_lines=3,5
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$here/lib.sh"
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -65,89 +65,16 @@ while [ $# -gt 0 ]; do
 done
 case $phase in a | b | all) ;; *) usage ;; esac
 
-die() {
-	echo "broadcast.sh: $*" >&2
-	exit 1
-}
+need_built towerbot bot/ctl/towerctl bot/ctl/gen_city tests/bench/bench_sink
+need_cmds redis-server redis-cli curl
 
-say() {
-	echo "broadcast.sh: $*" >&2
-}
-
-for b in towerbot bot/ctl/towerctl bot/ctl/gen_city tests/bench/bench_sink; do
-	[ -x "$build/$b" ] || die "$build/$b missing: cmake --build $build first"
-done
-for t in redis-server redis-cli curl; do
-	command -v "$t" >/dev/null || die "$t not found"
-done
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/towerbot-bcast.XXXXXX")
-pids=()
-
-cleanup() {
-	local p
-	trap - EXIT INT TERM
-	for p in "${pids[@]}"; do
-		kill "$p" 2>/dev/null || true
-	done
-	for p in "${pids[@]}"; do
-		for _ in $(seq 50); do
-			kill -0 "$p" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$p" 2>/dev/null || true
-		wait "$p" 2>/dev/null || true
-	done
-	if [ "$keep" = 1 ]; then
-		say "work directory kept: $work"
-	else
-		rm -rf "$work"
-	fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# forget PID: drop a stopped process from the cleanup list.
-forget() {
-	local i
-	for i in "${!pids[@]}"; do
-		[ "${pids[$i]}" = "$1" ] && unset 'pids[i]'
-	done
-	pids=("${pids[@]}")
-}
-
-port_free() {
-	! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
-
-wait_port() {
-	for _ in $(seq 100); do
-		port_free "$1" || return 0
-		sleep 0.1
-	done
-	die "nothing listening on 127.0.0.1:$1 (see $work)"
-}
+bench_start towerbot-bcast
 
 p_bot=$port_base
 p_sink=$((port_base + 1))
-for p in "$p_bot" "$p_sink"; do
-	port_free "$p" || die "port $p busy (set BENCH_PORT_BASE)"
-done
+ports_free "$p_bot" "$p_sink"
 
-sock=$work/redis.sock
-rcli() {
-	redis-cli -s "$sock" "$@"
-}
-
-redis-server --port 0 --unixsocket "$sock" --unixsocketperm 700 \
-	--save "" --appendonly no --dir "$work" --logfile "$work/redis.log" &
-pids+=($!)
-for _ in $(seq 100); do
-	[ "$(rcli ping 2>/dev/null)" = PONG ] && break
-	sleep 0.1
-done
-[ "$(rcli ping 2>/dev/null)" = PONG ] || die "redis-server did not start"
+redis_start
 
 now_us() {
 	local t
@@ -163,10 +90,6 @@ mb() {
 	awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'
 }
 
-sink_count() {
-	curl -sf "http://127.0.0.1:$p_sink/count" || echo 0
-}
-
 # phase NAME LOGLEVEL PER_SECOND BURST PER_CHAT_MIN ACCOUNTS TIMEOUT_S:
 # one daemon + sink, import, broadcast, wait; leaves key=value lines in
 # $work/NAME.res.
@@ -176,7 +99,7 @@ phase() {
 	local mem0 mem_enq="" mem_max=0 m n enq_line perf_pid="" alist
 	dir=$work/$name
 	mkdir -p "$dir/var"
-	rcli flushall >/dev/null
+	flushall
 	rcli config resetstat >/dev/null
 	IFS=, read -r -a alist <<<"$accts"
 	for i in "${!alist[@]}"; do
@@ -208,19 +131,9 @@ phase() {
 EOF
 	"$build/towerbot" -t -c "$dir/towerbot.json" >/dev/null ||
 		die "towerbot rejects $dir/towerbot.json"
-	"$build/tests/bench/bench_sink" -p "$p_sink" -r "$dir/arrivals" \
-		-a "$ps" -m "$pcm" >"$dir/sink.out" 2>"$dir/sink.err" &
-	sink_pid=$!
-	pids+=("$sink_pid")
-	wait_port "$p_sink"
-	"$build/towerbot" -c "$dir/towerbot.json" >"$dir/towerbot.stderr" 2>&1 &
-	bot_pid=$!
-	pids+=("$bot_pid")
-	wait_port "$p_bot"
-	for _ in $(seq 100); do
-		curl -sf "http://127.0.0.1:$p_bot/healthz" >/dev/null && break
-		sleep 0.1
-	done
+	sink_start "$dir/sink.out" "$dir/sink.err" -r "$dir/arrivals" \
+		-a "$ps" -m "$pcm"
+	bot_start "$dir/towerbot.json" "$dir/towerbot.stderr"
 
 	"$build/bot/ctl/gen_city" --adapter tg --accounts "$accts" \
 		>"$dir/city.csv"
@@ -287,8 +200,7 @@ EOF
 		echo "mem_enq=${mem_enq:-$mem_max}"
 		echo "mem_max=$mem_max"
 		echo "mem_end=$(used_memory)"
-		echo "hwm_kb=$(awk '$1 == "VmHWM:" { print $2 }' \
-			"/proc/$bot_pid/status")"
+		echo "hwm_kb=$(vm_kb "$bot_pid" VmHWM)"
 		echo "t0_us=$t0"
 		echo "polled_us=$t1"
 		echo "inflight_end=$(curl -sf "http://127.0.0.1:$p_bot/metrics" |
@@ -297,12 +209,8 @@ EOF
 	rcli info commandstats | tr -d '\r' |
 		grep -E '^cmdstat_(evalsha|fcall|xreadgroup|xadd|xack|xdel):' \
 			>"$dir/commandstats" || true
-	kill "$bot_pid"
-	wait "$bot_pid" || true
-	forget "$bot_pid"
-	kill "$sink_pid"
-	wait "$sink_pid" || true
-	forget "$sink_pid"
+	stop "$bot_pid"
+	stop "$sink_pid"
 	cat "$dir/sink.out" >>"$dir/res"
 }
 
@@ -454,9 +362,7 @@ if [ "$phase" = b ] || [ "$phase" = all ]; then
 fi
 
 {
-	echo "Run $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs" \
-		"($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo |
-			head -1))."
+	echo "$(run_stamp)."
 	echo
 	cat "$work/report.md"
 } | tee "$out"

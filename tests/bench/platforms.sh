@@ -40,120 +40,32 @@ port_base=${BENCH_PORT_BASE:-18500}
 # requests generated per second of run: above any rate seen here
 per_second_max=${BENCH_MAX_RPS:-40000}
 
-usage() {
-	sed -n '4,7p' "$0" | sed 's/^# \{0,1\}//' >&2
-	exit 2
-}
+bench_name=platforms.sh
+usage_lines=4,7
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$here/lib.sh"
 
 while [ $# -gt 0 ]; do
+	bench_opt "$@" && { shift "$bench_shift"; continue; }
 	case $1 in
-	--duration) duration=${2:?}; shift 2 ;;
-	--warmup) warmup=${2:?}; shift 2 ;;
-	--connections) connections=${2:?}; shift 2 ;;
-	--threads) threads=${2:?}; shift 2 ;;
 	--platforms) platforms=${2:?}; shift 2 ;;
 	--perf) perf_platform=${2:?}; shift 2 ;;
-	--keep) keep=1; shift ;;
 	*) usage ;;
 	esac
 done
 
-die() {
-	echo "platforms.sh: $*" >&2
-	exit 1
-}
+need_built towerbot tests/bench/bench_sink tests/bench/bench_sign
+need_cmds wrk redis-server redis-cli curl
 
-say() {
-	echo "platforms.sh: $*" >&2
-}
-
-seconds() {
-	case $1 in
-	*m) echo $((${1%m} * 60)) ;;
-	*s) echo "${1%s}" ;;
-	*) echo "$1" ;;
-	esac
-}
-
-for b in towerbot tests/bench/bench_sink tests/bench/bench_sign; do
-	[ -x "$build/$b" ] || die "$build/$b missing: cmake --build $build first"
-done
-for t in wrk redis-server redis-cli curl; do
-	command -v "$t" >/dev/null || die "$t not found"
-done
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/towerbot-platforms.XXXXXX")
-pids=()
-
-cleanup() {
-	local p
-	trap - EXIT INT TERM
-	for p in "${pids[@]}"; do
-		kill "$p" 2>/dev/null || true
-	done
-	for p in "${pids[@]}"; do
-		for _ in $(seq 50); do
-			kill -0 "$p" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$p" 2>/dev/null || true
-		wait "$p" 2>/dev/null || true
-	done
-	if [ "$keep" = 1 ]; then
-		say "work directory kept: $work"
-	else
-		rm -rf "$work"
-	fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-forget() {
-	local i
-	for i in "${!pids[@]}"; do
-		[ "${pids[$i]}" = "$1" ] && unset 'pids[i]'
-	done
-	pids=("${pids[@]}")
-}
-
-port_free() {
-	! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
-
-wait_port() {
-	for _ in $(seq 100); do
-		port_free "$1" || return 0
-		sleep 0.1
-	done
-	die "nothing listening on 127.0.0.1:$1 (see $work)"
-}
+bench_start towerbot-platforms
 
 p_bot=$port_base
 p_sink=$((port_base + 1))
-for p in "$p_bot" "$p_sink"; do
-	port_free "$p" || die "port $p busy (set BENCH_PORT_BASE)"
-done
+ports_free "$p_bot" "$p_sink"
 sink=http://127.0.0.1:$p_sink
 
-sock=$work/redis.sock
-rcli() {
-	redis-cli -s "$sock" "$@"
-}
-
-redis-server --port 0 --unixsocket "$sock" --unixsocketperm 700 \
-	--save "" --appendonly no --dir "$work" --logfile "$work/redis.log" &
-redis_pid=$!
-pids+=("$redis_pid")
-for _ in $(seq 100); do
-	[ "$(rcli ping 2>/dev/null)" = PONG ] && break
-	sleep 0.1
-done
-[ "$(rcli ping 2>/dev/null)" = PONG ] || die "redis-server did not start"
-
-"$build/tests/bench/bench_sink" -p "$p_sink" >"$work/sink.log" 2>&1 &
-pids+=($!)
-wait_port "$p_sink"
+redis_start
+sink_start "$work/sink.log" "$work/sink.log"
 
 # One adapter per platform; the credentials are those of sign.c.
 rate='"rate": { "per_second": 1000000, "burst": 1000000,
@@ -196,39 +108,12 @@ mkdir -p "$work/var"
 "$build/towerbot" -t -c "$work/towerbot.json" >"$work/config-test.log" 2>&1 ||
 	die "towerbot rejects $work/towerbot.json: $(cat "$work/config-test.log")"
 
-cpu_ticks() {
-	sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
-}
-
-sink_count() {
-	curl -sf "$sink/count" || echo 0
-}
-
-metric() {
-	curl -sf "http://127.0.0.1:$p_bot/metrics" |
-		awk -v m="$1" '$1 == m { print $2 }'
-}
-
-# field FILE KEY: a value of the BENCH line.
-field() {
-	awk -v k="$2" '$1 == "BENCH" {
-		for (i = 2; i <= NF; i++)
-			if (index($i, k "=") == 1)
-				print substr($i, length(k) + 2)
-	}' "$1"
-}
-
 # wrk_run OUT PREFIX DURATION [--latency]
 wrk_run() {
 	local out=$1 prefix=$2 d=$3
 	shift 3
-	timeout $(($(seconds "$d") + 30)) wrk -t "$threads" -c "$connections" \
-		-d "$d" "$@" -s "$here/wrk/replay.lua" "http://127.0.0.1:$p_bot" \
-		-- "$prefix" >"$out" &
-	pids+=($!)
-	wait "${pids[-1]}" || die "wrk ($out) failed"
-	unset 'pids[-1]'
-	grep -q '^BENCH ' "$out" || die "no result from wrk ($out)"
+	wrk_bench "$out" "$out" "$d" "$@" -s "$here/wrk/replay.lua" \
+		"http://127.0.0.1:$p_bot" -- "$prefix"
 }
 
 n_warm=$((per_second_max * $(seconds "$warmup")))
@@ -244,27 +129,14 @@ for plat in $platforms; do
 	"$build/tests/bench/bench_sign" -P "$plat" -n "$n_meas" -t "$threads" \
 		-s "$sink" -o "$d/meas" -b 5000000 || die "bench_sign $plat failed"
 
-	rcli flushall >/dev/null
-	"$build/towerbot" -c "$work/towerbot.json" >"$d/towerbot.stderr" 2>&1 &
-	bot_pid=$!
-	pids+=("$bot_pid")
-	wait_port "$p_bot"
-	for _ in $(seq 100); do
-		curl -sf "http://127.0.0.1:$p_bot/healthz" >/dev/null && break
-		sleep 0.1
-	done
+	flushall
+	bot_start "$work/towerbot.json" "$d/towerbot.stderr"
 	say "$plat: ${warmup} warm-up + ${duration}"
 	wrk_run "$d/warm.wrk" "$d/warm" "$warmup"
-	[ "$(field "$d/warm.wrk" non2xx)" = 0 ] ||
+	[ "$(wrk_field "$d/warm.wrk" non2xx)" = 0 ] ||
 		die "$plat: warm-up got non-2xx answers (see $d, $work/towerbot.log)"
 	# let the warm-up's replies go out
-	prev=-1
-	for _ in $(seq 60); do
-		now=$(sink_count)
-		[ "$now" = "$prev" ] && break
-		prev=$now
-		sleep 0.5
-	done
+	sink_settle 60
 	sink0=$(sink_count)
 	ok0=$(metric 'towerbot_webhooks_total{status="200"}')
 	cmd0=$(metric towerbot_commands_total)
@@ -294,13 +166,7 @@ for plat in $platforms; do
 			2>/dev/null || true
 		say "perf.data and perf.report saved in ${TMPDIR:-/tmp}"
 	fi
-	prev=-1
-	for _ in $(seq 60); do
-		now=$(sink_count)
-		[ "$now" = "$prev" ] && break
-		prev=$now
-		sleep 0.5
-	done
+	sink_settle 60
 	{
 		echo "cpu_bot=$(awk -v s="$((s1 - s0))" -v hz="$hz" \
 			-v t="$((t1 - t0))" 'BEGIN { printf "%.0f", 100 * s / hz / (t / 1e9) }')"
@@ -311,14 +177,11 @@ for plat in $platforms; do
 		echo "dups=$(($(metric towerbot_webhook_duplicates_total) - dup0))"
 		echo "replies=$(($(sink_count) - sink0))"
 		echo "retries=$(metric 'towerbot_deliveries_total{outcome="retry"}')"
-		echo "hwm=$(awk '$1 == "VmHWM:" { printf "%.1f", $2 / 1024 }' \
-			"/proc/$bot_pid/status")"
+		echo "hwm=$(vm_mb "$bot_pid" VmHWM)"
 		echo "evals=$(rcli info commandstats | tr -d '\r' |
 			awk -F'[:,=]' '/^cmdstat_(evalsha|fcall):/ { printf "%.1f", $7 }')"
 	} >"$d/res"
-	kill "$bot_pid"
-	wait "$bot_pid" || true
-	forget "$bot_pid"
+	stop "$bot_pid"
 	rm -f "$d"/warm.[0-9]* "$d"/meas.[0-9]*
 done
 
@@ -329,9 +192,7 @@ res() {
 out=${TMPDIR:-/tmp}/towerbot-platforms-results.md
 tg_rps=""
 {
-	echo "Run $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs" \
-		"($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo |
-			head -1)), wrk -t$threads -c$connections" \
+	echo "$(run_stamp), wrk -t$threads -c$connections" \
 		"-d$duration (after ${warmup} warm-up), distinct signed requests."
 	echo
 	echo "| platform | requests/s | vs telegram | p50 ms | p99 ms |" \
@@ -340,14 +201,14 @@ tg_rps=""
 	echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 	for plat in $platforms; do
 		d=$work/$plat
-		rps=$(field "$d/meas.wrk" rps)
+		rps=$(wrk_field "$d/meas.wrk" rps)
 		[ "$plat" = telegram ] && tg_rps=$rps
 		printf '| %s | %.0f | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
 			"$plat" "$rps" \
 			"$(if [ -n "$tg_rps" ]; then awk -v a="$rps" -v b="$tg_rps" \
 				'BEGIN { printf "%+.0f %%", 100 * (a - b) / b }'; else echo -; fi)" \
-			"$(field "$d/meas.wrk" p50_ms)" "$(field "$d/meas.wrk" p99_ms)" \
-			"$(field "$d/meas.wrk" non2xx)" "$(field "$d/meas.wrk" wraps)" \
+			"$(wrk_field "$d/meas.wrk" p50_ms)" "$(wrk_field "$d/meas.wrk" p99_ms)" \
+			"$(wrk_field "$d/meas.wrk" non2xx)" "$(wrk_field "$d/meas.wrk" wraps)" \
 			"$(awk -v c="$(res "$d" cpu_bot)" -v r="$rps" 'BEGIN { printf "%.1f", c * 1e4 / r }')" \
 			"$(awk -v c="$(res "$d" cpu_redis)" -v r="$rps" 'BEGIN { printf "%.1f", c * 1e4 / r }')" \
 			"$(res "$d" evals)" "$(res "$d" ok)" "$(res "$d" cmds)" \

@@ -38,137 +38,45 @@ chats=300
 secret=bench_secret
 port_base=${BENCH_PORT_BASE:-18480}
 
-usage() {
-	sed -n '3,5p' "$0" | sed 's/^# \{0,1\}//' >&2
-	exit 2
-}
+bench_name=run.sh
+usage_lines=3,5
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$here/lib.sh"
 
 while [ $# -gt 0 ]; do
+	bench_opt "$@" && { shift "$bench_shift"; continue; }
 	case $1 in
-	--duration) duration=${2:?}; shift 2 ;;
-	--warmup) warmup=${2:?}; shift 2 ;;
-	--connections) connections=${2:?}; shift 2 ;;
-	--threads) threads=${2:?}; shift 2 ;;
 	--perf) perf=1; shift ;;
-	--keep) keep=1; shift ;;
-	-h | --help) usage ;;
 	*) usage ;;
 	esac
 done
 
-die() {
-	echo "run.sh: $*" >&2
-	exit 1
-}
+need_built towerbot tests/bench/ref_bare tests/bench/ref_redis \
+	tests/bench/bench_sink
+need_cmds wrk redis-server redis-cli curl
 
-# "20s" / "2m" / "20" -> seconds, for the time bounds.
-seconds() {
-	case $1 in
-	*m) echo $((${1%m} * 60)) ;;
-	*s) echo "${1%s}" ;;
-	*) echo "$1" ;;
-	esac
-}
-
-for b in towerbot tests/bench/ref_bare tests/bench/ref_redis \
-	tests/bench/bench_sink; do
-	[ -x "$build/$b" ] || die "$build/$b missing: cmake --build $build first"
-done
-for t in wrk redis-server redis-cli curl; do
-	command -v "$t" >/dev/null || die "$t not found"
-done
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/towerbot-bench.XXXXXX")
-pids=()
-
-cleanup() {
-	local p
-	trap - EXIT INT TERM
-	for p in "${pids[@]}"; do
-		kill "$p" 2>/dev/null || true
-	done
-	for p in "${pids[@]}"; do
-		# bounded: a process that ignores TERM gets KILL after 5 s
-		for _ in $(seq 50); do
-			kill -0 "$p" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$p" 2>/dev/null || true
-		wait "$p" 2>/dev/null || true
-	done
-	if [ "$keep" = 1 ]; then
-		echo "run.sh: work directory kept: $work" >&2
-	else
-		rm -rf "$work"
-	fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-port_free() {
-	! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
-
-# Wait up to 10 s for a TCP port on 127.0.0.1 to accept.
-wait_port() {
-	for _ in $(seq 100); do
-		port_free "$1" || return 0
-		sleep 0.1
-	done
-	die "nothing listening on 127.0.0.1:$1 (see $work/*.log)"
-}
+bench_start towerbot-bench
+see="$work/*.log"
 
 p_bare=$port_base
 p_ref=$((port_base + 1))
 p_bot=$((port_base + 2))
 p_sink=$((port_base + 3))
-for p in "$p_bare" "$p_ref" "$p_bot" "$p_sink"; do
-	port_free "$p" || die "port $p busy (set BENCH_PORT_BASE)"
-done
+ports_free "$p_bare" "$p_ref" "$p_bot" "$p_sink"
 
-sock=$work/redis.sock
-rcli() {
-	redis-cli -s "$sock" "$@"
-}
-
-redis-server --port 0 --unixsocket "$sock" --unixsocketperm 700 \
-	--save "" --appendonly no --dir "$work" --logfile "$work/redis.log" &
-redis_pid=$!
-pids+=("$redis_pid")
-for _ in $(seq 100); do
-	[ "$(rcli ping 2>/dev/null)" = PONG ] && break
-	sleep 0.1
-done
-[ "$(rcli ping 2>/dev/null)" = PONG ] || die "redis-server did not start"
-
-"$build/tests/bench/bench_sink" -p "$p_sink" >"$work/sink.log" 2>&1 &
-sink_pid=$!
-pids+=("$sink_pid")
-wait_port "$p_sink"
+redis_start
+sink_start "$work/sink.log" "$work/sink.log"
 
 run_no=0
-
-# cpu_ticks PID: user + system clock ticks the process has used so far.
-cpu_ticks() {
-	sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
-}
 
 # wrk_run NAME PORT DURATION [--latency]: one wrk run with fresh update_ids.
 wrk_run() {
 	local name=$1 port=$2 d=$3
 	shift 3
 	run_no=$((run_no + 1))
-	timeout $(($(seconds "$d") + 30)) wrk -t "$threads" -c "$connections" \
-		-d "$d" "$@" -s "$here/wrk/telegram.lua" \
+	wrk_bench "$name" "$work/$name" "$d" "$@" -s "$here/wrk/telegram.lua" \
 		"http://127.0.0.1:$port/webhook/tg" -- \
-		$((run_no * 10000000000)) "$secret" "$users" "$chats" \
-		>"$work/$name" &
-	# waited for in the background so that a signal stops us at once
-	pids+=($!)
-	wait "${pids[-1]}" || die "wrk ($name) failed"
-	unset 'pids[-1]'
-	grep -q '^BENCH ' "$work/$name" || die "no result from wrk ($name)"
+		$((run_no * 10000000000)) "$secret" "$users" "$chats"
 }
 
 # measure NAME PORT PID: the measured run; the BENCH line is left in
@@ -210,49 +118,35 @@ redis_calls() {
 
 # field NAME KEY: a value of the BENCH line of NAME's measured run.
 field() {
-	awk -v k="$2" '$1 == "BENCH" {
-		for (i = 2; i <= NF; i++)
-			if (index($i, k "=") == 1)
-				print substr($i, length(k) + 2)
-	}' "$work/$1.wrk"
+	wrk_field "$work/$1.wrk" "$2"
 }
 
-# metric NAME: a towerbot counter from /metrics.
-metric() {
-	curl -sf "http://127.0.0.1:$p_bot/metrics" |
-		awk -v m="$1" '$1 == m { print $2 }'
-}
-
-sink_count() {
-	curl -sf "http://127.0.0.1:$p_sink/count"
+# ref_run NAME PORT [ARGS...]: start the reference server
+# tests/bench/NAME on PORT with ARGS (log in $work/NAME.log), warm it up,
+# measure it, stop it.
+ref_run() {
+	local name=$1 port=$2 pid
+	shift 2
+	"$build/tests/bench/$name" -p "$port" "$@" >"$work/$name.log" 2>&1 &
+	pid=$!
+	pids+=("$pid")
+	wait_port "$port"
+	wrk_run "$name.warmup" "$port" "$warmup"
+	measure "$name" "$port" "$pid"
+	stop "$pid"
 }
 
 # (a) bare evhttp
-echo "run.sh: (a) ref_bare, ${warmup} warm-up + ${duration}" >&2
-"$build/tests/bench/ref_bare" -p "$p_bare" >"$work/ref_bare.log" 2>&1 &
-pids+=($!)
-wait_port "$p_bare"
-wrk_run ref_bare.warmup "$p_bare" "$warmup"
-measure ref_bare "$p_bare" "${pids[-1]}"
-kill "${pids[-1]}"
-wait "${pids[-1]}" || true
-unset 'pids[-1]'
+say "(a) ref_bare, ${warmup} warm-up + ${duration}"
+ref_run ref_bare "$p_bare"
 
 # (b) one Redis round trip
-rcli flushall >/dev/null
-echo "run.sh: (b) ref_redis, ${warmup} warm-up + ${duration}" >&2
-"$build/tests/bench/ref_redis" -p "$p_ref" -s "$sock" -k "$secret" \
-	>"$work/ref_redis.log" 2>&1 &
-pids+=($!)
-wait_port "$p_ref"
-wrk_run ref_redis.warmup "$p_ref" "$warmup"
-measure ref_redis "$p_ref" "${pids[-1]}"
-kill "${pids[-1]}"
-wait "${pids[-1]}" || true
-unset 'pids[-1]'
+flushall
+say "(b) ref_redis, ${warmup} warm-up + ${duration}"
+ref_run ref_redis "$p_ref" -s "$sock" -k "$secret"
 
 # (c) the daemon
-rcli flushall >/dev/null
+flushall
 cat >"$work/towerbot.json" <<EOF
 {
   "listen": "127.0.0.1:$p_bot",
@@ -278,14 +172,7 @@ EOF
 mkdir -p "$work/var"
 "$build/towerbot" -t -c "$work/towerbot.json" >/dev/null ||
 	die "towerbot rejects $work/towerbot.json"
-"$build/towerbot" -c "$work/towerbot.json" >"$work/towerbot.stderr" 2>&1 &
-bot_pid=$!
-pids+=("$bot_pid")
-wait_port "$p_bot"
-for _ in $(seq 100); do
-	curl -sf "http://127.0.0.1:$p_bot/healthz" >/dev/null && break
-	sleep 0.1
-done
+bot_start "$work/towerbot.json" "$work/towerbot.stderr"
 
 # One open activity per chat, opened by the operator (user 1001), so that
 # every /signup of the load signs someone up for real.
@@ -316,16 +203,10 @@ opened=$(rcli --scan --pattern 'tb:open:tg:*' | wc -l)
 [ "$opened" = "$chats" ] ||
 	die "$opened of $chats chats have an open activity (see $work/towerbot.log)"
 
-echo "run.sh: (c) towerbot, ${warmup} warm-up + ${duration}" >&2
+say "(c) towerbot, ${warmup} warm-up + ${duration}"
 wrk_run towerbot.warmup "$p_bot" "$warmup"
 # Let the warm-up's replies go out before counting.
-prev=-1
-for _ in $(seq 300); do
-	now=$(sink_count)
-	[ "$now" = "$prev" ] && break
-	prev=$now
-	sleep 0.5
-done
+sink_settle 300
 sink0=$(sink_count)
 cmd0=$(metric towerbot_commands_total)
 if [ "$perf" = 1 ]; then
@@ -340,21 +221,11 @@ if [ "$perf" = 1 ]; then
 	kill -INT "$perf_pid"
 	wait "$perf_pid" || true
 fi
-vm() {
-	awk -v k="$1:" '$1 == k { printf "%.1f", $2 / 1024 }' \
-		"/proc/$bot_pid/status"
-}
-hwm=$(vm VmHWM)
-rss=$(vm VmRSS)
+hwm=$(vm_mb "$bot_pid" VmHWM)
+rss=$(vm_mb "$bot_pid" VmRSS)
 # Replies still queued are sent within the bound; then count.
-prev=-1
 drain_t0=$SECONDS
-for _ in $(seq 120); do
-	now=$(sink_count)
-	[ "$now" = "$prev" ] && break
-	prev=$now
-	sleep 0.5
-done
+sink_settle 120
 drain_s=$((SECONDS - drain_t0))
 replies=$(($(sink_count) - sink0))
 cmds=$(($(metric towerbot_commands_total) - cmd0))
@@ -366,8 +237,7 @@ if [ "$perf" = 1 ]; then
 		--stdio >"$work/perf.dso" 2>/dev/null || true
 	cp "$work/perf.data" "$work/perf.report" "$work/perf.dso" \
 		"${TMPDIR:-/tmp}/" 2>/dev/null || true
-	echo "run.sh: perf.data, perf.report, perf.dso saved in" \
-		"${TMPDIR:-/tmp}" >&2
+	say "perf.data, perf.report, perf.dso saved in ${TMPDIR:-/tmp}"
 fi
 
 # per_req PERCENT NAME: CPU microseconds per request at NAME's rate.
@@ -395,9 +265,7 @@ ratio=$(awk -v a="$(field towerbot rps)" -v b="$(field ref_redis rps)" \
 	'BEGIN { printf "%.0f", 100 * a / b }')
 out=${TMPDIR:-/tmp}/towerbot-bench-results.md
 {
-	echo "Run $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs" \
-		"($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo |
-			head -1)), wrk -t$threads -c$connections" \
+	echo "$(run_stamp), wrk -t$threads -c$connections" \
 		"-d$duration (after ${warmup} warm-up)."
 	echo
 	echo "| server | requests/s | p50 ms | p99 ms | non-2xx |" \
@@ -421,4 +289,4 @@ out=${TMPDIR:-/tmp}/towerbot-bench-results.md
 		"received for them: ${replies} (queue drained ${drain_s} s" \
 		"after the load stopped)"
 } | tee "$out"
-echo "run.sh: saved to $out" >&2
+say "saved to $out"
