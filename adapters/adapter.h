@@ -130,6 +130,14 @@ typedef int adapter_auth_request_fn(void *priv, struct httpreq *req);
 typedef int adapter_auth_parse_fn(void *priv, const struct httpresp *,
     int64_t now);
 
+/*
+ * Optional: encode the request that removes user from chat (SPEC section
+ * 3, kick_on_blacklist), answered like a send (classify).  0, or -1 when
+ * this chat or user cannot be removed by us.  The caller owns *req.
+ */
+typedef int adapter_kick_fn(void *priv, const char *chat, const char *user,
+    int64_t now, struct httpreq *req);
+
 struct adapter_ops {
 	const char *platform; /* the "platform" value in config */
 	int robots;           /* 1: chats may carry a per-chat robot
@@ -145,6 +153,7 @@ struct adapter_ops {
 	adapter_auth_due_fn *auth_due; /* NULL: no tokens */
 	adapter_auth_request_fn *auth_request;
 	adapter_auth_parse_fn *auth_parse;
+	adapter_kick_fn *kick; /* NULL: members cannot be removed */
 };
 
 /* The platforms compiled in, by config "platform" name; NULL if unknown. */

@@ -21,6 +21,8 @@
 #define TELEGRAM_ENTITY_MAX (1 << 20) /* UTF-16 units; larger is garbage */
 #define TELEGRAM_RETRY_MAX  3600      /* seconds of retry_after we believe */
 
+#define TELEGRAM_KICK_S 60 /* a removal, not a ban for ever */
+
 struct telegram {
 	char *token;    /* "123456:ABC-DEF...", sits in the API path */
 	char *secret;   /* webhook secret_token, checks inbound */
@@ -34,6 +36,7 @@ static adapter_free_fn telegram_free;
 static adapter_verify_fn telegram_verify;
 static adapter_parse_fn telegram_parse;
 static adapter_format_fn telegram_format;
+static adapter_kick_fn telegram_kick;
 static adapter_classify_fn telegram_classify;
 
 static int telegram_token_valid(const char *);
@@ -56,6 +59,7 @@ const struct adapter_ops adapter_telegram = {
 	.verify = telegram_verify,
 	.parse = telegram_parse,
 	.format = telegram_format,
+	.kick = telegram_kick,
 	.classify = telegram_classify,
 	.auth_due = NULL,
 	.auth_request = NULL,
@@ -586,6 +590,43 @@ out:
 	json_decref(root);
 	free(text);
 	return (rc);
+}
+
+/*
+ * Remove user from chat: banChatMember until a minute from now, which
+ * Telegram applies as a removal the member may come back from later
+ * (a ban shorter than 30 s or longer than 366 days would be for ever).
+ * The answer reads like sendMessage's.
+ */
+static int
+telegram_kick(void *priv, const char *chat, const char *user, int64_t now,
+    struct httpreq *req)
+{
+	struct telegram *tg = priv;
+	json_int_t cid, uid;
+	json_t *root;
+	char *body;
+
+	memset(req, 0, sizeof(*req));
+	if (chat == NULL || user == NULL || !telegram_decimal(chat, &cid) ||
+	    !telegram_decimal(user, &uid) || uid <= 0)
+		return (-1);
+	root = json_pack("{s:I, s:I, s:I, s:b}", "chat_id", cid, "user_id", uid,
+	    "until_date", (json_int_t)(now + TELEGRAM_KICK_S),
+	    "revoke_messages", 0);
+	if (root == NULL)
+		return (-1);
+	body = json_dumps(root, JSON_COMPACT);
+	json_decref(root);
+	if (body == NULL)
+		return (-1);
+	req->method = "POST";
+	req->body = body;
+	req->url = xasprintf("%s/bot%s/banChatMember", tg->api_base, tg->token);
+	req->log_url =
+	    xasprintf("%s/bot<redacted>/banChatMember", tg->api_base);
+	req->hdr[0] = xstrdup("Content-Type: application/json");
+	return (0);
 }
 
 /*

@@ -92,12 +92,13 @@ botd_script_cfg(struct botd *bd)
 
 	free(bd->cfgstr);
 	free(bd->ladder);
-	bd->cfgstr = xasprintf("%u,%u,%u,%d,%d,%d,%d,%d,%d,%d,%u,%u",
+	bd->cfgstr = xasprintf("%u,%u,%u,%d,%d,%d,%d,%d,%d,%d,%u,%u,%d",
 	    c->covenant.absence_limit, c->covenant.restriction_activities,
 	    c->covenant.warn_expiry_days, c->credit.initial, c->credit.attended,
 	    c->credit.absent, c->credit.late_cancel, c->credit.remind,
 	    c->credit.warn, c->credit.blacklist, c->covenant.late_cancel_hours,
-	    c->covenant.checkin_before_minutes);
+	    c->covenant.checkin_before_minutes,
+	    c->covenant.kick_on_blacklist ? 1 : 0);
 	for (i = 0; i < c->covenant.nwarn_ladder; i++)
 		len += strlen(c->covenant.warn_ladder[i]) + 1;
 	bd->ladder = xcalloc(1, len + 1);

@@ -79,6 +79,7 @@ struct dlv {
 	char id[48]; /* stream entry id */
 	char *chat, *reply_to, *mention, *mention_name, *params, *key;
 	char *robot, *bc, *thread, *reply_url;
+	char *kick; /* a removal of this user (kick_on_blacklist), or NULL */
 	int64_t reply_url_expires;
 	char *text; /* rendered once */
 	unsigned int attempts;
@@ -161,6 +162,7 @@ struct deliver {
 static void deliver_pump(struct deliver *);
 static void deliver_read(struct reader *);
 static void deliver_send_part(struct send *);
+static void deliver_send_kick(struct send *);
 static void deliver_sched_run(struct deliver *);
 
 static uint64_t
@@ -230,6 +232,7 @@ dlv_free(struct dlv *d)
 	free(d->bc);
 	free(d->thread);
 	free(d->reply_url);
+	free(d->kick);
 	free(d->text);
 	free(d);
 }
@@ -583,6 +586,44 @@ deliver_done(void *arg, const struct httpresp *resp, const char *err,
 	botd_drain_check(dv->bd);
 }
 
+/*
+ * A removal (kick_on_blacklist): through the adapter's kick slot where the
+ * platform has one; where it has none, or not for this chat, there is
+ * nothing to do and the entry is done.
+ */
+static void
+deliver_send_kick(struct send *s)
+{
+	struct lane *ln = s->lane;
+	struct deliver *dv = ln->dv;
+	struct dlv *d = s->items[0];
+	struct httpreq req;
+
+	memset(&req, 0, sizeof(req));
+	if (ln->ident->ops->kick == NULL ||
+	    ln->ident->ops->kick(ln->ident->priv, d->chat, d->kick, botd_now(),
+		&req) == -1) {
+		LOG(LL_INFO, "outbox", KS("adapter", ln->ident->acfg->name),
+		    KS("chat", d->chat), KS("user", d->kick), KS("req", s->req),
+		    KS("outcome", "kick_unsupported"));
+		httpreq_clear(&req);
+		deliver_finish_send(s, 1, NULL);
+		return;
+	}
+	s->attempt = d->attempts;
+	s->off = strlen(s->text); /* one request, no parts */
+	if (outbox_send(dv->bd->outbox, &req, DELIVER_SEND_TIMEOUT,
+		deliver_done, s) == -1) {
+		httpreq_clear(&req);
+		s->off = 0;
+		deliver_retry_send(s, 0);
+		return;
+	}
+	httpreq_clear(&req);
+	ln->inflight++;
+	dv->inflight++;
+}
+
 /* Format and start the part of s at s->off. */
 static void
 deliver_send_part(struct send *s)
@@ -597,6 +638,10 @@ deliver_send_part(struct send *s)
 	size_t n;
 	ssize_t w;
 
+	if (d->kick != NULL) {
+		deliver_send_kick(s);
+		return;
+	}
 	n = deliver_part_len(s->text, s->off, ops->text_max);
 	part = xstrndup(s->text + s->off, n);
 	memset(&msg, 0, sizeof(msg));
@@ -682,7 +727,8 @@ deliver_start(struct lane *ln, struct dlv *d, uint64_t now)
 	 * ready at once go one by one, each quoting its own message.  Only as
 	 * long as entries of this chat remain to be found.
 	 */
-	left = d->waited ? deliver_chat_queued(ln, d->chat) : 0;
+	left =
+	    d->waited && d->kick == NULL ? deliver_chat_queued(ln, d->chat) : 0;
 	if (*d->mention == '\0' && (max == 0 || len < max) && left > 0) {
 		for (p = 0; p < PRIO_COUNT && s->n < DELIVER_DIGEST_MAX; p++)
 			for (o = TAILQ_FIRST(&ln->q[p]);
@@ -692,7 +738,7 @@ deliver_start(struct lane *ln, struct dlv *d, uint64_t now)
 				if (strcmp(o->chat, d->chat) != 0)
 					continue;
 				left--;
-				if (o->in_batch)
+				if (o->in_batch || o->kick != NULL)
 					continue;
 				/* Waiting for this chat's quota is what the
 				 * digest is for; a retry's backoff is not. */
@@ -1142,12 +1188,18 @@ deliver_take_entry(struct deliver *dv, struct lane *ln, int prio,
 	if (*deliver_field(fv, "bc") != '\0' &&
 	    strcmp(deliver_field(fv, "key"), "broadcast") == 0)
 		d->bc = xstrdup(deliver_field(fv, "bc"));
-	if (*d->key != '\0')
+	if (*deliver_field(fv, "kick") != '\0')
+		d->kick = xstrdup(deliver_field(fv, "kick"));
+	if (d->kick != NULL)
+		text[0] = '-'; /* nothing to render: a removal */
+	else if (*d->key != '\0')
 		render_reply(dv->bd->cfg.lang == CONFIG_LANG_EN ? CATALOG_EN
 								: CATALOG_ZH,
 		    d->key, d->params, text, sizeof(text));
 	else
 		snprintf(text, sizeof(text), "%s", deliver_field(fv, "text"));
+	if (d->kick != NULL)
+		text[1] = '\0';
 	d->text = xstrdup(text);
 	deliver_held_add(dv, d);
 	if (*d->chat == '\0' || *d->text == '\0') {

@@ -31,8 +31,9 @@ end
 local COV_NAMES = { 'absence_limit', 'restriction_activities',
 	'warn_expiry_days', 'credit_initial', 'credit_attended',
 	'credit_absent', 'credit_late_cancel', 'credit_remind', 'credit_warn',
-	'credit_blacklist', 'late_cancel_hours', 'checkin_before_minutes' }
-local COV_DEFAULTS = { 3, 1, 90, 100, 2, -10, -3, -2, -5, -20, 2, 60 }
+	'credit_blacklist', 'late_cancel_hours', 'checkin_before_minutes',
+	'kick_on_blacklist' }
+local COV_DEFAULTS = { 3, 1, 90, 100, 2, -10, -3, -2, -5, -20, 2, 60, 0 }
 
 -- The covenant numbers C (by name) and the warn ladder LADDER, parsed from
 -- ARGV 3 and 4 by config_load.  They are kept between calls while those
@@ -524,11 +525,32 @@ end
 -- Covenant operations shared by several commands (SPEC section 3)
 ---------------------------------------------------------------------------
 
+-- kick_on_blacklist: queue the removal of user from every chat of the
+-- adapter they were seen in whose community lies within scope, on the
+-- reply stream of an account that reaches the chat (SPEC section 3).
+local function kick_in_scope(a, u, scope)
+	local chats = redis.call('SMEMBERS', P .. 'mchats:' .. a .. ':' .. u)
+	for _, c in ipairs(chats) do
+		local v = redis.call('HMGET', P .. 'chat:' .. a .. ':' .. c, 'node',
+		    'accts')
+		local community = v[1] or ('chat:' .. a .. ':' .. c)
+		if within(community, scope) then
+			local acct = string.match(v[2] or '', '^([^,]+)') or '_'
+			redis.call('XADD', P .. 'q:' .. a .. ':' .. acct .. ':r',
+			    '*', 'adapter', a, 'account', acct == '_' and '' or acct,
+			    'chat', c, 'kick', u, 'at', now)
+		end
+	end
+end
+
 -- Blacklist m in scope (HSET bl, credit, cancel pending sign-ups in scope).
 -- Returns the number of sign-ups cancelled.
 local function blacklist_apply(m, scope, reason, actor)
 	redis.call('HSET', P .. 'bl:' .. scope, m.pid, reason)
 	credit_add(m.pid, C.credit_blacklist, 'blacklist', actor, reason)
+	if C.kick_on_blacklist == 1 and m.adapter and m.user then
+		kick_in_scope(m.adapter, m.user, scope)
+	end
 	return cancel_pending(m.pid, function(c) return within(c, scope) end)
 end
 
@@ -1333,6 +1355,9 @@ local function tb_event(_, args)
 	end
 	local me = member_upsert(adapter, user, uname_arg, uhandle_arg, true)
 	accts_learn()
+	-- The chats a member was seen in, for kick_on_blacklist (SPEC
+	-- section 3); a no-op SADD changes and replicates nothing.
+	redis.call('SADD', P .. 'mchats:' .. adapter .. ':' .. user, chat)
 	if RECORD_ONLY[op] then
 		return { 'ok', 'seen', '' }
 	end

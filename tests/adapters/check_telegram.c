@@ -812,6 +812,35 @@ START_TEST(classify_by_status_and_retry_after)
 }
 END_TEST
 
+/* kick_on_blacklist: banChatMember for a minute, i.e. a removal. */
+START_TEST(kick_bans_for_a_minute)
+{
+	struct httpreq req;
+	json_t *want, *got;
+
+	ck_assert_int_eq(adapter_telegram.kick(tg, "-1001234567890", "42",
+			     1700000000, &req),
+	    0);
+	want = json_pack("{s:I, s:I, s:I, s:b}", "chat_id",
+	    (json_int_t)-1001234567890LL, "user_id", (json_int_t)42,
+	    "until_date", (json_int_t)1700000060, "revoke_messages", 0);
+	got = fixture_body(&req);
+	ck_assert_msg(json_equal(got, want), "body %s", req.body);
+	ck_assert_str_eq(req.url, TG_BASE "/bot" TG_TOKEN "/banChatMember");
+	ck_assert_str_eq(req.log_url, TG_BASE "/bot<redacted>/banChatMember");
+	json_decref(want);
+	json_decref(got);
+	httpreq_clear(&req);
+	/* Ids that are not numbers cannot be removed. */
+	ck_assert_int_eq(adapter_telegram.kick(tg, "@chan", "42", 1700000000,
+			     &req),
+	    -1);
+	ck_assert_int_eq(adapter_telegram.kick(tg, "-100", "bob", 1700000000,
+			     &req),
+	    -1);
+}
+END_TEST
+
 Suite *
 telegram_suite(void)
 {
@@ -866,6 +895,7 @@ telegram_suite(void)
 	tcase_add_test(tc, format_mention_counts_utf16_units);
 	tcase_add_test(tc, format_rejects_empty_or_invalid_text);
 	tcase_add_test(tc, format_uses_default_api_base);
+	tcase_add_test(tc, kick_bans_for_a_minute);
 	tcase_add_loop_test(tc, classify_by_status_and_retry_after, 0,
 	    sizeof(classify_rows) / sizeof(classify_rows[0]));
 	suite_add_tcase(s, tc);

@@ -38,7 +38,8 @@
 
 static struct redis_server *e2e_rs;
 static struct daemon *e2e_d;
-static size_t e2e_seen; /* deliveries consumed by expect() */
+static size_t e2e_seen;       /* deliveries consumed by expect() */
+static const char *e2e_extra; /* daemon_cfg.extra_json of the next stack */
 
 static void e2e_stack_up(int);
 static void e2e_stack_down(void);
@@ -72,7 +73,7 @@ static void
 e2e_stack_up(int aof)
 {
 	struct redis_server_cfg rc = { aof, 0 };
-	struct daemon_cfg dc = { MAX_BODY, 0, NULL };
+	struct daemon_cfg dc = { MAX_BODY, 0, e2e_extra };
 
 	e2e_rs = redis_server_start_cfg(&rc);
 	ck_assert_msg(e2e_rs != NULL, "redis-server did not start");
@@ -724,6 +725,51 @@ START_TEST(sigterm_exits_zero)
 }
 END_TEST
 
+/* kick_on_blacklist: a blacklisted member is removed from the chat. */
+START_TEST(blacklist_kicks_when_configured)
+{
+	json_t *reqs, *body;
+	size_t i, n;
+	int waited, found = 0;
+
+	e2e_extra = "{\"covenant\": {\"kick_on_blacklist\": true}}";
+	e2e_stack_up(0);
+	e2e_extra = NULL;
+	say(BOB, "hello everyone", NULL, "bob talks");
+	say(OP, "/blacklist spam", BOB, "blacklist");
+	for (waited = 0; !found && waited < WAIT_MS; waited += 100) {
+		reqs = daemon_mock_requests(e2e_d);
+		n = json_array_size(reqs);
+		for (i = 0; i < n && !found; i++) {
+			json_t *r = json_array_get(reqs, i);
+			const char *path =
+			    json_string_value(json_object_get(r, "path"));
+
+			if (path == NULL ||
+			    strstr(path, "/banChatMember") == NULL)
+				continue;
+			body = json_loads(json_string_value(
+					      json_object_get(r, "body")),
+			    0, NULL);
+			ck_assert_ptr_nonnull(body);
+			ck_assert_int_eq(json_integer_value(
+					     json_object_get(body, "chat_id")),
+			    CHAT_ID);
+			ck_assert_int_eq(json_integer_value(
+					     json_object_get(body, "user_id")),
+			    2002);
+			json_decref(body);
+			found = 1;
+		}
+		json_decref(reqs);
+		if (!found)
+			daemon_sleep_ms(100);
+	}
+	ck_assert_msg(found, "no banChatMember for Bob");
+	ck_assert_int_eq(daemon_stop(e2e_d), 0);
+}
+END_TEST
+
 /* A reply held back by the platform survives kill -9 of the daemon. */
 START_TEST(queued_reply_survives_kill)
 {
@@ -889,6 +935,7 @@ e2e_telegram_suite(void)
 	tcase_set_timeout(lc, 60);
 	tcase_set_tags(lc, "redis");
 	tcase_add_test(lc, sigterm_exits_zero);
+	tcase_add_test(lc, blacklist_kicks_when_configured);
 	tcase_add_test(lc, queued_reply_survives_kill);
 	tcase_add_test(lc, queued_reply_survives_kill_new_instance);
 	tcase_add_test(lc, redis_outage_recovers);
