@@ -61,6 +61,7 @@ static adapter_classify_fn feishu_classify;
 static adapter_auth_due_fn feishu_auth_due;
 static adapter_auth_request_fn feishu_auth_request;
 static adapter_auth_parse_fn feishu_auth_parse;
+static adapter_kick_fn feishu_kick;
 
 static int feishu_conf_str(const json_t *, const char *, int, char **, char *,
     size_t);
@@ -88,6 +89,7 @@ const struct adapter_ops adapter_feishu = {
 	.auth_due = feishu_auth_due,
 	.auth_request = feishu_auth_request,
 	.auth_parse = feishu_auth_parse,
+	.kick = feishu_kick,
 };
 
 /* ---------------------------------------------------------------- */
@@ -780,6 +782,39 @@ feishu_format(void *priv, const struct chat_msg *msg, struct httpreq *req)
 		req->url = xasprintf("%s/open-apis/im/v1/"
 				     "messages?receive_id_type=chat_id",
 		    fs->api_base);
+	req->log_url = xstrdup(req->url); /* the token is only in a header */
+	req->hdr[0] = xasprintf("Authorization: Bearer %s", fs->token);
+	req->hdr[1] = xstrdup("Content-Type: application/json; charset=utf-8");
+	return (0);
+}
+
+/*
+ * DELETE .../chats/{chat_id}/members with the user's open_id (ou_...);
+ * the bot must own or administer the group.  Chat ids do not tell a p2p
+ * chat from a group (both oc_...), so such a request is sent and Feishu's
+ * refusal (a non-zero code) is a SEND_FAIL from classify.
+ */
+static int
+feishu_kick(void *priv, const char *chat, const char *user, int64_t now,
+    struct httpreq *req)
+{
+	struct feishu *fs = priv;
+	char *id;
+
+	(void)now;
+	memset(req, 0, sizeof(*req));
+	if (fs->token == NULL || chat == NULL || *chat == '\0' ||
+	    user == NULL || strncmp(user, "ou_", 3) != 0 || user[3] == '\0')
+		return (-1);
+	if ((req->body = adapter_json_dump(
+		 json_pack("{s:[s]}", "id_list", user))) == NULL)
+		return (-1);
+	id = adapter_urlencode(chat);
+	req->method = "DELETE";
+	req->url = xasprintf("%s/open-apis/im/v1/chats/%s/"
+			     "members?member_id_type=open_id",
+	    fs->api_base, id);
+	free(id);
 	req->log_url = xstrdup(req->url); /* the token is only in a header */
 	req->hdr[0] = xasprintf("Authorization: Bearer %s", fs->token);
 	req->hdr[1] = xstrdup("Content-Type: application/json; charset=utf-8");

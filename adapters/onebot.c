@@ -32,6 +32,7 @@ static adapter_verify_fn onebot_verify;
 static adapter_parse_fn onebot_parse;
 static adapter_format_fn onebot_format;
 static adapter_classify_fn onebot_classify;
+static adapter_kick_fn onebot_kick;
 
 static int onebot_digits(const char *, int);
 static int onebot_id(const json_t *, char *, size_t);
@@ -58,6 +59,7 @@ const struct adapter_ops adapter_onebot = {
 	.parse = onebot_parse,
 	.format = onebot_format,
 	.classify = onebot_classify,
+	.kick = onebot_kick,
 };
 
 /* ---------------------------------------------------------------- config */
@@ -649,6 +651,38 @@ onebot_format(void *priv, const struct chat_msg *msg, struct httpreq *req)
 
 	req->method = "POST";
 	req->url = xasprintf("%s/%s", ob->api_base, action);
+	req->log_url = xstrdup(req->url); /* the token is in a header */
+	req->hdr[0] = xstrdup("Content-Type: application/json");
+	if (ob->token != NULL)
+		req->hdr[1] = xasprintf("Authorization: Bearer %s", ob->token);
+	return (0);
+}
+
+/*
+ * set_group_kick, without rejecting a later join request.  A private chat
+ * has nobody to remove, and the bot does not remove itself.  The bot must
+ * be the group's owner or an admin; otherwise the implementation answers
+ * "failed" and classify makes it a SEND_FAIL.
+ */
+static int
+onebot_kick(void *priv, const char *chat, const char *user, int64_t now,
+    struct httpreq *req)
+{
+	struct onebot *ob = priv;
+	int64_t gid, uid;
+
+	(void)now;
+	memset(req, 0, sizeof(*req));
+	if (adapter_digits(chat, 18, &gid) == -1 || gid <= 0 ||
+	    adapter_digits(user, 18, &uid) == -1 || uid <= 0 ||
+	    strcmp(user, ob->self_id) == 0)
+		return (-1);
+	if ((req->body = adapter_json_dump(json_pack("{s:I, s:I, s:b}",
+		 "group_id", (json_int_t)gid, "user_id", (json_int_t)uid,
+		 "reject_add_request", 0))) == NULL)
+		return (-1);
+	req->method = "POST";
+	req->url = xasprintf("%s/set_group_kick", ob->api_base);
 	req->log_url = xstrdup(req->url); /* the token is in a header */
 	req->hdr[0] = xstrdup("Content-Type: application/json");
 	if (ob->token != NULL)

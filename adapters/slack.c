@@ -33,6 +33,7 @@ static adapter_verify_fn slack_verify;
 static adapter_parse_fn slack_parse;
 static adapter_format_fn slack_format;
 static adapter_classify_fn slack_classify;
+static adapter_kick_fn slack_kick;
 
 static int slack_id_valid(const char *, int);
 static int slack_ts_parse(const char *, int64_t *);
@@ -69,6 +70,7 @@ const struct adapter_ops adapter_slack = {
 	.parse = slack_parse,
 	.format = slack_format,
 	.classify = slack_classify,
+	.kick = slack_kick,
 };
 
 /* ---------------------------------------------------------------- config */
@@ -758,6 +760,36 @@ slack_format(void *priv, const struct chat_msg *msg, struct httpreq *req)
 		req->log_url = xstrdup(req->url);
 		req->hdr[1] = xasprintf("Authorization: Bearer %s", sl->token);
 	}
+	return (0);
+}
+
+/*
+ * conversations.kick with the bot token (scopes channels:manage /
+ * groups:write).  Direct messages (D...) have no members to remove, and
+ * the bot does not remove itself (bot_user_id, when configured); the
+ * API's refusals (not_in_channel, cant_kick_self, restricted_action, ...)
+ * come back as {"ok":false} and classify makes them SEND_FAIL.
+ */
+static int
+slack_kick(void *priv, const char *chat, const char *user, int64_t now,
+    struct httpreq *req)
+{
+	struct slack *sl = priv;
+
+	(void)now;
+	memset(req, 0, sizeof(*req));
+	if (chat == NULL || !slack_id_valid(chat, 0) ||
+	    strchr("CG", chat[0]) == NULL || !slack_id_valid(user, 1) ||
+	    strcmp(user, sl->bot) == 0)
+		return (-1);
+	if ((req->body = adapter_json_dump(json_pack("{s:s, s:s}", "channel",
+		 chat, "user", user))) == NULL)
+		return (-1);
+	req->method = "POST";
+	req->url = xasprintf("%s/conversations.kick", sl->api_base);
+	req->log_url = xstrdup(req->url);
+	req->hdr[0] = xstrdup("Content-Type: application/json; charset=utf-8");
+	req->hdr[1] = xasprintf("Authorization: Bearer %s", sl->token);
 	return (0);
 }
 

@@ -895,6 +895,64 @@ START_TEST(format_refuses_what_it_cannot_encode)
 }
 END_TEST
 
+/* kick_on_blacklist: DELETE the member by open_id, token in a header. */
+START_TEST(kick_deletes_member_by_open_id)
+{
+	struct httpreq req;
+	json_t *got, *want;
+
+	ck_assert_int_eq(give_token(enc, T0), 0);
+	ck_assert_int_eq(adapter_feishu.kick(enc, CHAT, ALICE, T0, &req), 0);
+	ck_assert_str_eq(req.method, "DELETE");
+	ck_assert_str_eq(req.url,
+	    "http://127.0.0.1:9/open-apis/im/v1/chats/" CHAT
+	    "/members?member_id_type=open_id");
+	ck_assert_str_eq(req.log_url, req.url);
+	ck_assert_str_eq(req.hdr[0], "Authorization: Bearer " TOKEN);
+	ck_assert_str_eq(req.hdr[1],
+	    "Content-Type: application/json; charset=utf-8");
+	ck_assert_ptr_null(req.hdr[2]);
+	ck_assert_ptr_null(strstr(req.log_url, TOKEN));
+	got = fixture_body(&req);
+	want = json_pack("{s:[s]}", "id_list", ALICE);
+	ck_assert_msg(json_equal(got, want), "body %s", req.body);
+	json_decref(got);
+	json_decref(want);
+	httpreq_clear(&req);
+
+	/* The chat id is a path segment: it is percent-encoded. */
+	ck_assert_int_eq(adapter_feishu.kick(enc, "oc_a/b?c", ALICE, T0, &req),
+	    0);
+	ck_assert_str_eq(req.url,
+	    "http://127.0.0.1:9/open-apis/im/v1/chats/"
+	    "oc_a%2Fb%3Fc/members?member_id_type=open_id");
+	ck_assert_ptr_null(strstr(req.log_url, TOKEN));
+	httpreq_clear(&req);
+}
+END_TEST
+
+/* No token yet, no chat, or a user that is not an open_id: -1. */
+START_TEST(kick_refuses_what_it_cannot_encode)
+{
+	struct httpreq req;
+
+	ck_assert_int_eq(adapter_feishu.kick(plain, CHAT, ALICE, T0, &req), -1);
+	ck_assert_ptr_null(req.url);
+	ck_assert_ptr_null(req.body);
+	ck_assert_int_eq(give_token(enc, T0), 0);
+	ck_assert_int_eq(adapter_feishu.kick(enc, "", ALICE, T0, &req), -1);
+	ck_assert_int_eq(adapter_feishu.kick(enc, NULL, ALICE, T0, &req), -1);
+	ck_assert_int_eq(adapter_feishu.kick(enc, CHAT, "", T0, &req), -1);
+	ck_assert_int_eq(adapter_feishu.kick(enc, CHAT, "ou_", T0, &req), -1);
+	ck_assert_int_eq(adapter_feishu.kick(enc, CHAT, "on_union1", T0, &req),
+	    -1);
+	ck_assert_int_eq(adapter_feishu.kick(enc, CHAT, "ou_\xff", T0, &req),
+	    -1);
+	ck_assert_ptr_null(req.url);
+	ck_assert_ptr_null(req.body);
+}
+END_TEST
+
 /* ---------------------------------------------------------------- */
 /* classify */
 
@@ -1057,6 +1115,8 @@ feishu_suite(void)
 	tcase_add_test(tc, format_send_to_chat);
 	tcase_add_test(tc, format_reply_with_mention);
 	tcase_add_test(tc, format_refuses_what_it_cannot_encode);
+	tcase_add_test(tc, kick_deletes_member_by_open_id);
+	tcase_add_test(tc, kick_refuses_what_it_cannot_encode);
 	tcase_add_loop_test(tc, classify_answers, 0,
 	    sizeof(classify_rows) / sizeof(classify_rows[0]));
 	tcase_add_loop_test(tc, init_names_the_key, 0,

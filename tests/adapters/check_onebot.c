@@ -627,6 +627,69 @@ START_TEST(format_refuses_what_it_cannot_encode)
 }
 END_TEST
 
+/* kick_on_blacklist: set_group_kick, later join requests still allowed. */
+START_TEST(kick_posts_set_group_kick)
+{
+	struct httpreq req;
+	json_t *got, *want;
+	void *priv;
+
+	ck_assert_int_eq(adapter_onebot.kick(ob, "123456789", "12345678",
+			     1700000000, &req),
+	    0);
+	ck_assert_str_eq(req.url, OB_BASE "/set_group_kick");
+	ck_assert_str_eq(req.log_url, OB_BASE "/set_group_kick");
+	ck_assert(req.method == NULL || strcmp(req.method, "POST") == 0);
+	ck_assert_str_eq(req.hdr[0], "Content-Type: application/json");
+	ck_assert_str_eq(req.hdr[1], "Authorization: Bearer " OB_TOKEN);
+	ck_assert_ptr_null(req.hdr[2]);
+	ck_assert_ptr_null(strstr(req.log_url, OB_TOKEN));
+	got = fixture_body(&req);
+	want = json_pack("{s:I, s:I, s:b}", "group_id", (json_int_t)123456789,
+	    "user_id", (json_int_t)12345678, "reject_add_request", 0);
+	ck_assert_msg(json_equal(got, want), "body %s", req.body);
+	json_decref(got);
+	json_decref(want);
+	httpreq_clear(&req);
+
+	/* Without an access_token there is no Authorization header. */
+	priv = ob_make(O1_SECRET, NULL, NULL);
+	ck_assert_int_eq(adapter_onebot.kick(priv, "123456789", "12345678",
+			     1700000000, &req),
+	    0);
+	ck_assert_str_eq(req.hdr[0], "Content-Type: application/json");
+	ck_assert_ptr_null(req.hdr[1]);
+	httpreq_clear(&req);
+	adapter_onebot.free(priv);
+}
+END_TEST
+
+static const struct {
+	const char *chat, *user;
+} kick_bad_rows[] = {
+	{ "private:12345678", "12345678" }, /* a private chat */
+	{ "private:", "12345678" }, { "", "12345678" }, { NULL, "12345678" },
+	{ "-123456789", "12345678" }, { "0", "12345678" },
+	{ "12345678901234567890", "12345678" }, { "123456789", "" },
+	{ "123456789", NULL }, { "123456789", "12345678 " },
+	{ "123456789", "-12345678" },
+	{ "123456789", "10001000" }, /* the bot itself (self_id) */
+};
+
+/* Chats and users that cannot be removed: -1 and nothing to free. */
+START_TEST(kick_refuses_private_self_and_bad_ids)
+{
+	struct httpreq req;
+	void *priv = ob_make(O1_SECRET, OB_TOKEN, "10001000");
+
+	ck_assert_msg(adapter_onebot.kick(priv, kick_bad_rows[_i].chat,
+			  kick_bad_rows[_i].user, 1700000000, &req) == -1,
+	    "row %d", _i);
+	ck_assert_msg(req.url == NULL && req.body == NULL, "row %d", _i);
+	adapter_onebot.free(priv);
+}
+END_TEST
+
 START_TEST(cq_escape_rules)
 {
 	char *s;
@@ -737,6 +800,9 @@ onebot_suite(void)
 	tcase_add_test(tc, format_private_message);
 	tcase_add_test(tc, format_refuses_what_it_cannot_encode);
 	tcase_add_test(tc, cq_escape_rules);
+	tcase_add_test(tc, kick_posts_set_group_kick);
+	tcase_add_loop_test(tc, kick_refuses_private_self_and_bad_ids, 0,
+	    sizeof(kick_bad_rows) / sizeof(kick_bad_rows[0]));
 	tcase_add_loop_test(tc, classify_answers, 0,
 	    sizeof(classify_rows) / sizeof(classify_rows[0]));
 	suite_add_tcase(s, tc);

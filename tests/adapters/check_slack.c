@@ -797,6 +797,70 @@ START_TEST(text_max_is_conservative)
 }
 END_TEST
 
+/* kick_on_blacklist: conversations.kick with the bot token. */
+START_TEST(kick_posts_conversations_kick)
+{
+	struct httpreq req;
+	json_t *got, *want;
+
+	ck_assert_int_eq(adapter_slack.kick(sl, "C0123ABCD", "U0456EFGH",
+			     1700000000, &req),
+	    0);
+	ck_assert_str_eq(req.url, SL_BASE "/conversations.kick");
+	ck_assert_str_eq(req.log_url, SL_BASE "/conversations.kick");
+	ck_assert(req.method == NULL || strcmp(req.method, "POST") == 0);
+	ck_assert_str_eq(req.hdr[0],
+	    "Content-Type: application/json; charset=utf-8");
+	ck_assert_str_eq(req.hdr[1], "Authorization: Bearer " SL_TOKEN);
+	ck_assert_ptr_null(req.hdr[2]);
+	ck_assert_ptr_null(strstr(req.log_url, SL_TOKEN));
+	got = fixture_body(&req);
+	want = json_pack("{s:s, s:s}", "channel", "C0123ABCD", "user",
+	    "U0456EFGH");
+	ck_assert_msg(json_equal(got, want), "body %s", req.body);
+	json_decref(got);
+	json_decref(want);
+	httpreq_clear(&req);
+
+	/* A private channel, and an Enterprise Grid user (W...). */
+	ck_assert_int_eq(adapter_slack.kick(sl, "G8PSS9T3V", "W0456EFGH",
+			     1700000000, &req),
+	    0);
+	got = fixture_body(&req);
+	want = json_pack("{s:s, s:s}", "channel", "G8PSS9T3V", "user",
+	    "W0456EFGH");
+	ck_assert_msg(json_equal(got, want), "body %s", req.body);
+	json_decref(got);
+	json_decref(want);
+	httpreq_clear(&req);
+}
+END_TEST
+
+static const struct {
+	const char *chat, *user;
+} kick_bad_rows[] = {
+	{ "D0123ABCD", "U0456EFGH" }, /* a direct message */
+	{ "", "U0456EFGH" }, { NULL, "U0456EFGH" }, { "C0123ABCD", "" },
+	{ "C0123ABCD", NULL }, { "C0123ABCD", "B0XYZ" }, /* not a user id */
+	{ "C0123ABCD", "U1\",\"x\":\"y" },               /* not an id at all */
+	{ "c0123abcd", "U0456EFGH" },
+	{ "C0123ABCD", "U0BOT" }, /* the bot itself (bot_user_id) */
+};
+
+/* Chats and users that cannot be removed: -1 and nothing to free. */
+START_TEST(kick_refuses_dm_self_and_bad_ids)
+{
+	struct httpreq req;
+	void *bot = sl_make(S2_SECRET, "U0BOT");
+
+	ck_assert_msg(adapter_slack.kick(bot, kick_bad_rows[_i].chat,
+			  kick_bad_rows[_i].user, 1700000000, &req) == -1,
+	    "row %d", _i);
+	ck_assert_msg(req.url == NULL && req.body == NULL, "row %d", _i);
+	adapter_slack.free(bot);
+}
+END_TEST
+
 /* ------------------------------------------------------------- classify */
 
 static const char *const ra_hdr[] = { "Retry-After", "30", NULL };
@@ -826,6 +890,18 @@ static const struct {
 	{ 200, "{\"ok\":false,\"error\":\"msg_too_long\"}", NULL, SEND_FAIL,
 	    0 },
 	{ 200, "{\"ok\":false,\"error\":\"is_archived\"}", NULL, SEND_FAIL, 0 },
+	/* conversations.kick refusals: final, never retried */
+	{ 200, "{\"ok\":false,\"error\":\"cant_kick_self\"}", NULL, SEND_FAIL,
+	    0 },
+	{ 200, "{\"ok\":false,\"error\":\"cant_kick_from_general\"}", NULL,
+	    SEND_FAIL, 0 },
+	{ 200, "{\"ok\":false,\"error\":\"restricted_action\"}", NULL,
+	    SEND_FAIL, 0 },
+	{ 200, "{\"ok\":false,\"error\":\"user_not_found\"}", NULL, SEND_FAIL,
+	    0 },
+	{ 200, "{\"ok\":false,\"error\":\"missing_scope\"}", NULL, SEND_FAIL,
+	    0 },
+	{ 200, "{\"ok\":true,\"errors\":{}}", NULL, SEND_OK, 0 },
 	{ 200, "{\"ok\":false,\"error\":\"ratelimited\"}", "7", SEND_RETRY,
 	    7000 },
 	{ 200, "{\"ok\":false,\"error\":\"ratelimited\"}", NULL, SEND_RETRY,
@@ -920,6 +996,9 @@ slack_suite(void)
 	tcase_add_test(tc, format_refuses_what_it_cannot_encode);
 	tcase_add_test(tc, escape_only_amp_lt_gt);
 	tcase_add_test(tc, text_max_is_conservative);
+	tcase_add_test(tc, kick_posts_conversations_kick);
+	tcase_add_loop_test(tc, kick_refuses_dm_self_and_bad_ids, 0,
+	    sizeof(kick_bad_rows) / sizeof(kick_bad_rows[0]));
 	tcase_add_loop_test(tc, classify_answers, 0,
 	    sizeof(classify_rows) / sizeof(classify_rows[0]));
 	tcase_add_test(tc, classify_reads_retry_after_header);
