@@ -37,6 +37,51 @@ local function split(s, sep)
 	return out
 end
 
+-- The figures of broadcast id for /report and the admin API: nil for an
+-- unknown id, else { text, created (ms), levels = { { level, targeted,
+-- delivered, failed, pending, p50, p95, max (reach ms, nearest rank; 0
+-- when nothing arrived), ack_chats, ack_members }, ... } } by level.
+local function bc_figures(P, id)
+	local bk = P .. 'bc:' .. id
+	local b = redis.call('HMGET', bk, 'text', 'created')
+	if not b[2] then
+		return nil
+	end
+	local lv = redis.call('HGETALL', bk .. ':lv')
+	local h, levels = {}, {}
+	for i = 1, #lv, 2 do
+		h[lv[i]] = tonumber(lv[i + 1]) or 0
+		local l = string.match(lv[i], '^t:(%d+)$')
+		if l then
+			levels[#levels + 1] = tonumber(l)
+		end
+	end
+	table.sort(levels)
+	local out = { text = b[1] or '', created = tonumber(b[2]) or 0,
+		levels = {} }
+	for _, l in ipairs(levels) do
+		local t, d, f = h['t:' .. l] or 0, h['d:' .. l] or 0,
+		    h['f:' .. l] or 0
+		local rk = bk .. ':reach:' .. l
+		local n = redis.call('ZCARD', rk)
+		local q = { 0, 0, 0 }
+		if n > 0 then
+			for x, frac in ipairs({ 0.5, 0.95, 1 }) do
+				local rank = math.max(math.ceil(frac * n) - 1, 0)
+				local v = redis.call('ZRANGE', rk, rank, rank,
+				    'WITHSCORES')
+				q[x] = tonumber(v[2]) or 0
+			end
+		end
+		out.levels[#out.levels + 1] = { level = l, targeted = t,
+			delivered = d, failed = f,
+			pending = math.max(t - d - f, 0), p50 = q[1], p95 = q[2],
+			max = q[3], ack_chats = h['ac:' .. l] or 0,
+			ack_members = h['am:' .. l] or 0 }
+	end
+	return out
+end
+
 -- One broadcast over the tower (README "tower.lua", op bc_create): every
 -- chat bound to origin or below that passes the filters gets a level and
 -- a sending identity (sharded), written to bc:<id>:chats.  Used by

@@ -625,42 +625,16 @@ end
 -- for an unknown id.  Percentiles are nearest-rank, as /report's.
 local function op_report()
 	local id = ARGV[4] or ''
-	if not string.match(id, '^%d+$') then
+	local fig = string.match(id, '^%d+$') and bc_figures(P, id)
+	if not fig then
 		return {}
 	end
-	local bk = P .. 'bc:' .. id
-	local b = redis.call('HMGET', bk, 'text', 'created')
-	if not b[2] then
-		return {}
-	end
-	local lv = redis.call('HGETALL', bk .. ':lv')
-	local h, levels = {}, {}
-	for i = 1, #lv, 2 do
-		h[lv[i]] = tonumber(lv[i + 1]) or 0
-		local l = string.match(lv[i], '^t:(%d+)$')
-		if l then
-			levels[#levels + 1] = tonumber(l)
-		end
-	end
-	table.sort(levels)
-	local out = { tonumber(id), b[1] or '', tonumber(b[2]) or 0 }
-	for _, l in ipairs(levels) do
-		local t, d, f = h['t:' .. l] or 0, h['d:' .. l] or 0,
-		    h['f:' .. l] or 0
-		local rk = bk .. ':reach:' .. l
-		local n = redis.call('ZCARD', rk)
-		local q = { 0, 0, 0 }
-		if n > 0 then
-			for k, frac in ipairs({ 0.5, 0.95, 1 }) do
-				local rank = math.max(math.ceil(frac * n) - 1, 0)
-				local v = redis.call('ZRANGE', rk, rank, rank,
-				    'WITHSCORES')
-				q[k] = math.floor(tonumber(v[2]) or 0)
-			end
-		end
-		local rest = { l, t, d, f, math.max(t - d - f, 0), q[1], q[2],
-			q[3], h['ac:' .. l] or 0, h['am:' .. l] or 0 }
-		for _, v in ipairs(rest) do
+	local out = { tonumber(id), fig.text, fig.created }
+	for _, r in ipairs(fig.levels) do
+		local row = { r.level, r.targeted, r.delivered, r.failed,
+			r.pending, math.floor(r.p50), math.floor(r.p95),
+			math.floor(r.max), r.ack_chats, r.ack_members }
+		for _, v in ipairs(row) do
 			out[#out + 1] = v
 		end
 	end

@@ -1136,15 +1136,8 @@ H.ack = function(me)
 	return 'already', ''
 end
 
--- Reach time percentile of a sorted set of n members, in seconds with one
--- decimal (nearest rank).
-local function reach_at(k, n, q)
-	local rank = math.ceil(q * n) - 1
-	if rank < 0 then
-		rank = 0
-	end
-	local v = redis.call('ZRANGE', k, rank, rank, 'WITHSCORES')
-	local ms = num(v[2], 0)
+-- Reach time in ms as seconds with one decimal.
+local function reach_s(ms)
 	return math.floor(ms / 100 + 0.5) / 10
 end
 
@@ -1162,43 +1155,20 @@ H.report = function()
 			end
 		end
 	end
-	local bk = P .. 'bc:' .. id
-	local b
-	if toint(id) then
-		b = redis.call('HMGET', bk, 'text', 'created')
-	end
-	if not b or not b[2] then
+	local fig = toint(id) and bc_figures(P, id)
+	if not fig then
 		reply('report_none', {})
 		return 'none', ''
 	end
-	local lv = redis.call('HGETALL', bk .. ':lv')
-	local h, levels = {}, {}
-	for i = 1, #lv, 2 do
-		h[lv[i]] = tonumber(lv[i + 1]) or 0
-		local l = string.match(lv[i], '^t:(%d+)$')
-		if l then
-			levels[#levels + 1] = tonumber(l)
-		end
-	end
-	table.sort(levels)
 	local items = {}
-	for _, l in ipairs(levels) do
-		local t, d, f = h['t:' .. l] or 0, h['d:' .. l] or 0,
-		    h['f:' .. l] or 0
-		local rk = bk .. ':reach:' .. l
-		local n = redis.call('ZCARD', rk)
-		local p50, p95, mx = 0, 0, 0
-		if n > 0 then
-			p50 = reach_at(rk, n, 0.5)
-			p95 = reach_at(rk, n, 0.95)
-			mx = reach_at(rk, n, 1)
-		end
-		items[#items + 1] = { level = l, targeted = t, delivered = d,
-			failed = f, pending = math.max(t - d - f, 0), p50 = p50,
-			p95 = p95, max = mx, ack_chats = h['ac:' .. l] or 0,
-			ack_members = h['am:' .. l] or 0 }
+	for _, r in ipairs(fig.levels) do
+		items[#items + 1] = { level = r.level, targeted = r.targeted,
+			delivered = r.delivered, failed = r.failed,
+			pending = r.pending, p50 = reach_s(r.p50),
+			p95 = reach_s(r.p95), max = reach_s(r.max),
+			ack_chats = r.ack_chats, ack_members = r.ack_members }
 	end
-	local text = b[1] or ''
+	local text = fig.text
 	-- The first 40 characters (UTF-8), not bytes.
 	local cut = 0
 	local chars = 0
@@ -1213,7 +1183,7 @@ H.report = function()
 		text = string.sub(text, 1, cut)
 	end
 	reply('report', { id = tonumber(id), text = text,
-		created_at = math.floor(num(b[2], 0) / 1000), items = items })
+		created_at = math.floor(fig.created / 1000), items = items })
 	return 'report', ''
 end
 
