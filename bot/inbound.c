@@ -94,6 +94,9 @@ inbound_elem(const redisReply *r, size_t i, char *buf, size_t len)
 }
 
 static void inbound_reply(void *, enum store_status, const redisReply *);
+static int inbound_head(struct botd *, const char **, char[32], const char *,
+    const char *, const char *, const char *, const char *, const char *,
+    const char *, const char *, int);
 
 static const char *
 inbound_target_kind(enum cmd_target_kind k)
@@ -187,6 +190,35 @@ inbound_reply(void *arg, enum store_status st, const redisReply *r)
 	free(op);
 }
 
+/*
+ * ARGV 1-13 of tb_event (bot/scripts/README.md): the same for every call.
+ * now_ms is the caller's buffer for the time.  Returns the count, 13.
+ */
+static int
+inbound_head(struct botd *bd, const char **av, char now_ms[32],
+    const char *adapter, const char *account, const char *event_id,
+    const char *chat, const char *user, const char *name, const char *username,
+    const char *msg_id, int operator)
+{
+	int ac = 0;
+
+	snprintf(now_ms, 32, "%lld", (long long)botd_now_ms());
+	av[ac++] = bd->cfg.redis_prefix;
+	av[ac++] = now_ms;
+	av[ac++] = bd->cfgstr;
+	av[ac++] = bd->ladder;
+	av[ac++] = adapter;
+	av[ac++] = account;
+	av[ac++] = event_id;
+	av[ac++] = chat;
+	av[ac++] = user;
+	av[ac++] = name;
+	av[ac++] = username;
+	av[ac++] = msg_id;
+	av[ac++] = operator? "1" : "0";
+	return (ac);
+}
+
 int
 inbound_say(struct botd *bd, const char *adapter, const char *account,
     const char *chat, const char *user, const char *msg_id, const char *key,
@@ -197,20 +229,9 @@ inbound_say(struct botd *bd, const char *adapter, const char *account,
 	struct inbound_op *op;
 	int ac = 0;
 
-	snprintf(now_ms, sizeof(now_ms), "%lld", (long long)botd_now_ms());
-	av[ac++] = bd->cfg.redis_prefix;
-	av[ac++] = now_ms;
-	av[ac++] = bd->cfgstr;
-	av[ac++] = bd->ladder;
-	av[ac++] = adapter;
-	av[ac++] = account;
-	av[ac++] = ""; /* no dedup */
-	av[ac++] = chat;
-	av[ac++] = user;
-	av[ac++] = "";
-	av[ac++] = "";
-	av[ac++] = msg_id;
-	av[ac++] = "0";
+	/* No dedup, and not as an operator: it only queues a reply. */
+	ac = inbound_head(bd, av, now_ms, adapter, account, "", chat, user, "",
+	    "", msg_id, 0);
 	av[ac++] = "say";
 	av[ac++] = "";
 	av[ac++] = "";
@@ -258,27 +279,15 @@ inbound_submit(struct botd *bd, const char *adapter, const char *account,
 			     ? command_info(cmd->id)->name
 			     : "say";
 
-	snprintf(now_ms, sizeof(now_ms), "%lld", (long long)botd_now_ms());
-	av[ac++] = bd->cfg.redis_prefix;
-	av[ac++] = now_ms;
-	av[ac++] = bd->cfgstr;
-	av[ac++] = bd->ladder;
-	av[ac++] = adapter;
-	av[ac++] = account;
 	/* Ids are unique per bot: with several accounts, per account. */
 	if (*account != '\0' && *ev->event_id != '\0')
 		snprintf(event_id, sizeof(event_id), "%s:%s", account,
 		    ev->event_id);
 	else
 		snprintf(event_id, sizeof(event_id), "%s", ev->event_id);
-	av[ac++] = event_id;
-	av[ac++] = ev->chat;
-	av[ac++] = ev->from.id;
-	av[ac++] = ev->from.name;
-	av[ac++] = ev->from.username;
-	av[ac++] = ev->msg_id;
-	av[ac++] =
-	    config_is_operator(&bd->cfg, adapter, ev->from.id) ? "1" : "0";
+	ac = inbound_head(bd, av, now_ms, adapter, account, event_id, ev->chat,
+	    ev->from.id, ev->from.name, ev->from.username, ev->msg_id,
+	    config_is_operator(&bd->cfg, adapter, ev->from.id));
 	/* ARGV 14: the op, possibly turned into a "say" below. */
 	av[ac++] = opname;
 	av[ac++] = inbound_target_kind(cmd->target.kind);
