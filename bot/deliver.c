@@ -163,6 +163,7 @@ static void deliver_pump(struct deliver *);
 static void deliver_read(struct reader *);
 static void deliver_send_part(struct send *);
 static void deliver_send_kick(struct send *);
+static void deliver_transfer(struct send *, struct httpreq *);
 static void deliver_sched_run(struct deliver *);
 
 static uint64_t
@@ -586,6 +587,26 @@ deliver_done(void *arg, const struct httpresp *resp, const char *err,
 	botd_drain_check(dv->bd);
 }
 
+/* Hand the request of s to the outbox; *req is cleared either way. */
+static void
+deliver_transfer(struct send *s, struct httpreq *req)
+{
+	struct lane *ln = s->lane;
+	struct deliver *dv = ln->dv;
+
+	s->attempt = s->items[0]->attempts;
+	if (outbox_send(dv->bd->outbox, req, DELIVER_SEND_TIMEOUT, deliver_done,
+		s) == -1) {
+		httpreq_clear(req);
+		s->off = 0;
+		deliver_retry_send(s, 0);
+		return;
+	}
+	httpreq_clear(req);
+	ln->inflight++;
+	dv->inflight++;
+}
+
 /*
  * A removal (kick_on_blacklist): through the adapter's kick slot where the
  * platform has one; where it has none, or not for this chat, there is
@@ -595,7 +616,6 @@ static void
 deliver_send_kick(struct send *s)
 {
 	struct lane *ln = s->lane;
-	struct deliver *dv = ln->dv;
 	struct dlv *d = s->items[0];
 	struct httpreq req;
 
@@ -610,18 +630,8 @@ deliver_send_kick(struct send *s)
 		deliver_finish_send(s, 1, NULL);
 		return;
 	}
-	s->attempt = d->attempts;
 	s->off = strlen(s->text); /* one request, no parts */
-	if (outbox_send(dv->bd->outbox, &req, DELIVER_SEND_TIMEOUT,
-		deliver_done, s) == -1) {
-		httpreq_clear(&req);
-		s->off = 0;
-		deliver_retry_send(s, 0);
-		return;
-	}
-	httpreq_clear(&req);
-	ln->inflight++;
-	dv->inflight++;
+	deliver_transfer(s, &req);
 }
 
 /* Format and start the part of s at s->off. */
@@ -629,7 +639,6 @@ static void
 deliver_send_part(struct send *s)
 {
 	struct lane *ln = s->lane;
-	struct deliver *dv = ln->dv;
 	const struct adapter_ops *ops = ln->ident->ops;
 	struct dlv *d = s->items[0];
 	struct chat_msg msg;
@@ -687,16 +696,7 @@ deliver_send_part(struct send *s)
 			deliver_finish_send(s, 1, NULL);
 		return;
 	}
-	s->attempt = d->attempts;
-	if (outbox_send(dv->bd->outbox, &req, DELIVER_SEND_TIMEOUT,
-		deliver_done, s) == -1) {
-		httpreq_clear(&req);
-		deliver_retry_send(s, 0);
-		return;
-	}
-	httpreq_clear(&req);
-	ln->inflight++;
-	dv->inflight++;
+	deliver_transfer(s, &req);
 }
 
 /*
