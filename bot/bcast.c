@@ -31,17 +31,23 @@ struct fanout {
 	struct event *retry;
 };
 
-/* The fan-outs running in this daemon, so a resume does not double one. */
-static struct fanout *bcast_running[BCAST_RUNNING_MAX];
-static unsigned int bcast_nrunning;
-static struct event *bcast_escalate_ev;
+/*
+ * The module's state, owned by struct botd (bd->bcast): the fan-outs
+ * running in this daemon, so a resume does not double one, and the
+ * escalation timer.
+ */
+struct bcast {
+	struct fanout *running[BCAST_RUNNING_MAX];
+	unsigned int nrunning;
+	struct event *escalate_ev;
+};
 
 static void bcast_enqueue_next(struct fanout *);
 
 unsigned int
-bcast_inflight(void)
+bcast_inflight(const struct botd *bd)
 {
-	return (bcast_nrunning);
+	return (bd->bcast != NULL ? bd->bcast->nrunning : 0);
 }
 
 char *
@@ -162,12 +168,12 @@ bcast_log_plan(const char *id, const struct bcast_result *res)
 /* ---- fan-out ---- */
 
 static int
-bcast_is_running(const char *id)
+bcast_is_running(const struct bcast *B, const char *id)
 {
 	unsigned int i;
 
-	for (i = 0; i < bcast_nrunning; i++)
-		if (strcmp(bcast_running[i]->id, id) == 0)
+	for (i = 0; i < B->nrunning; i++)
+		if (strcmp(B->running[i]->id, id) == 0)
 			return (1);
 	return (0);
 }
@@ -175,11 +181,12 @@ bcast_is_running(const char *id)
 static void
 bcast_fanout_end(struct fanout *fo)
 {
+	struct bcast *B = fo->bd->bcast;
 	unsigned int i;
 
-	for (i = 0; i < bcast_nrunning; i++)
-		if (bcast_running[i] == fo) {
-			bcast_running[i] = bcast_running[--bcast_nrunning];
+	for (i = 0; i < B->nrunning; i++)
+		if (B->running[i] == fo) {
+			B->running[i] = B->running[--B->nrunning];
 			break;
 		}
 	event_free(fo->retry);
@@ -259,9 +266,10 @@ bcast_enqueue_next(struct fanout *fo)
 static void
 bcast_fanout_start(struct botd *bd, const char *id)
 {
+	struct bcast *B = bd->bcast;
 	struct fanout *fo;
 
-	if (bcast_is_running(id) || bcast_nrunning == BCAST_RUNNING_MAX)
+	if (bcast_is_running(B, id) || B->nrunning == BCAST_RUNNING_MAX)
 		return;
 	fo = xcalloc(1, sizeof(*fo));
 	fo->bd = bd;
@@ -269,7 +277,7 @@ bcast_fanout_start(struct botd *bd, const char *id)
 	fo->t0 = botd_mono_ms();
 	if ((fo->retry = evtimer_new(bd->base, bcast_retry_cb, fo)) == NULL)
 		abort();
-	bcast_running[bcast_nrunning++] = fo;
+	B->running[B->nrunning++] = fo;
 	bcast_enqueue_next(fo);
 }
 
@@ -419,7 +427,7 @@ bcast_resume_done(void *arg, enum store_status st, const redisReply *r)
 			id = b;
 		} else if (r->element[i]->type != REDIS_REPLY_STRING)
 			continue;
-		if (!bcast_is_running(id)) {
+		if (!bcast_is_running(bd->bcast, id)) {
 			LOG(LL_INFO, "broadcast", KS("broadcast", id),
 			    KS("outcome", "resumed"));
 			bcast_fanout_start(bd, id);
@@ -465,6 +473,7 @@ static void
 bcast_escalate_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct botd *bd = arg;
+	struct bcast *B = bd->bcast;
 	struct timeval tv = { BCAST_ESCALATE_MS / 1000, 0 };
 	char now[32];
 	const char *av[] = { bd->cfg.redis_prefix, "escalate", now, "20" };
@@ -473,7 +482,7 @@ bcast_escalate_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (bd->draining)
 		return;
-	evtimer_add(bcast_escalate_ev, &tv);
+	evtimer_add(B->escalate_ev, &tv);
 	snprintf(now, sizeof(now), "%lld", (long long)botd_now_ms());
 	store_redis_eval(bd->store, SCRIPT_TOWER, bcast_escalate_done, bd, 4,
 	    av, NULL);
@@ -483,27 +492,32 @@ int
 bcast_start_timers(struct botd *bd)
 {
 	struct timeval tv = { BCAST_ESCALATE_MS / 1000, 0 };
+	struct bcast *B;
 
-	if ((bcast_escalate_ev =
-		    evtimer_new(bd->base, bcast_escalate_cb, bd)) == NULL)
+	B = bd->bcast = xcalloc(1, sizeof(*bd->bcast));
+	if ((B->escalate_ev = evtimer_new(bd->base, bcast_escalate_cb, bd)) ==
+	    NULL)
 		return (-1);
-	evtimer_add(bcast_escalate_ev, &tv);
+	evtimer_add(B->escalate_ev, &tv);
 	return (0);
 }
 
 void
 bcast_stop_timers(struct botd *bd)
 {
+	struct bcast *B = bd->bcast;
 	unsigned int i;
 
-	(void)bd;
-	if (bcast_escalate_ev != NULL) {
-		event_free(bcast_escalate_ev);
-		bcast_escalate_ev = NULL;
+	if (B == NULL)
+		return;
+	if (B->escalate_ev != NULL) {
+		event_free(B->escalate_ev);
+		B->escalate_ev = NULL;
 	}
-	for (i = 0; i < bcast_nrunning; i++) {
-		event_free(bcast_running[i]->retry);
-		free(bcast_running[i]);
+	for (i = 0; i < B->nrunning; i++) {
+		event_free(B->running[i]->retry);
+		free(B->running[i]);
 	}
-	bcast_nrunning = 0;
+	free(B);
+	bd->bcast = NULL;
 }

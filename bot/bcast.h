@@ -66,11 +66,15 @@ void bcast_created(struct botd *, long long id, uint64_t total,
 /* Redis is up: resume fan-outs a dead daemon left half done. */
 void bcast_resume(struct botd *);
 
-/* Start the escalation timer (every few seconds; one daemon wins each). */
+/*
+ * Set up the module's state in bd->bcast and start the escalation timer
+ * (every few seconds; one daemon wins each); 0 or -1.  bcast_stop_timers()
+ * stops what runs and frees that state.
+ */
 int bcast_start_timers(struct botd *);
 void bcast_stop_timers(struct botd *);
 
 /* Fan-outs in progress (for the SIGTERM drain). */
-unsigned int bcast_inflight(void);
+unsigned int bcast_inflight(const struct botd *);
 
 #endif /* BOT_BCAST_H */

@@ -187,7 +187,7 @@ botd_drain_check(struct botd *bd)
 		return;
 	if ((bd->http != NULL && http_server_inflight(bd->http) > 0) ||
 	    (bd->deliver != NULL && deliver_inflight(bd->deliver) > 0) ||
-	    bcast_inflight() > 0)
+	    bcast_inflight(bd) > 0)
 		return;
 	event_base_loopexit(bd->base, NULL);
 }

@@ -19,6 +19,7 @@ struct outbox;
 struct deliver;
 struct redis_spawn;
 struct stdin_reader;
+struct bcast;
 struct command;
 
 /* One sending identity: an adapter account with its live adapter state. */
@@ -76,6 +77,7 @@ struct botd {
 	struct http_server *http;
 	struct deliver *deliver;
 	struct stdin_reader *stdin_reader;
+	struct bcast *bcast; /* broadcasts in progress (bcast.c) */
 	struct bot_ident *idents;
 	size_t nidents;
 	char consumer[128]; /* stream consumer name, stable per host
