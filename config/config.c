@@ -288,6 +288,7 @@ config_env(struct config_ctx *ctx, const char *path, const char *s,
 {
 	const char *name, *val;
 
+	*out = NULL;
 	if (strncmp(s, CONFIG_ENV_PREFIX, strlen(CONFIG_ENV_PREFIX)) != 0) {
 		*out = s;
 		return (0);
@@ -309,6 +310,7 @@ static int
 config_string(struct config_ctx *ctx, const char *path, const json_t *v,
     const char **out)
 {
+	*out = NULL;
 	if (!json_is_string(v))
 		return (config_fail(ctx, path, "expected a string"));
 	return (config_env(ctx, path, json_string_value(v), out));
