@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "adapters/adapter.h"
+#include "adapters/jread.h"
 #include "adapters/sig.h"
 #include "adapters/telegram.h"
 #include "core/xmem.h"
@@ -29,6 +30,7 @@ struct telegram {
 	char *api_base; /* no trailing '/' */
 	char *username; /* the bot's @username without '@', or NULL */
 	char bot_id[CHAT_ID_MAX]; /* digits before ':' in the token, or "" */
+	struct jr_doc doc;        /* the last update or answer read */
 };
 
 static adapter_init_fn telegram_init;
@@ -40,13 +42,13 @@ static adapter_kick_fn telegram_kick;
 static adapter_classify_fn telegram_classify;
 
 static int telegram_token_valid(const char *);
-static int telegram_int(const json_t *, char *, size_t);
-static int telegram_user(const json_t *, struct chat_user *, int *);
+static int telegram_user(const struct jr_doc *, jr_ref, struct chat_user *,
+    int *);
 static int telegram_is_me(const struct telegram *, const struct chat_user *);
 static int telegram_name_is_me(const struct telegram *, const char *, size_t);
 static struct chat_user *telegram_mention_slot(struct chat_event *);
 static enum adapter_rc telegram_entities(const struct telegram *, const char *,
-    size_t, const json_t *, struct chat_event *);
+    size_t, const struct jr_doc *, jr_ref, struct chat_event *);
 static size_t telegram_space_len(const char *, size_t);
 static size_t telegram_utf16_len(const char *);
 static int telegram_decimal(const char *, json_int_t *);
@@ -214,6 +216,7 @@ telegram_free(void *priv)
 	adapter_secret_free(tg->secret);
 	free(tg->api_base);
 	free(tg->username);
+	jr_free(&tg->doc);
 	free(tg);
 }
 
@@ -231,42 +234,32 @@ telegram_verify(void *priv, const struct webhook *wh, int64_t now)
 	return (ADAPTER_OK);
 }
 
-/* Decimal text of a JSON integer into out; 0, or -1 if v is no integer. */
+/* Fill *cu from the User object u; 0, or -1 if it is not one. */
 static int
-telegram_int(const json_t *v, char *out, size_t outlen)
-{
-	if (!json_is_integer(v))
-		return (-1);
-	snprintf(out, outlen, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-	return (0);
-}
-
-/* Fill *cu from a User object; 0, or -1 if it is not one. */
-static int
-telegram_user(const json_t *u, struct chat_user *cu, int *is_bot)
+telegram_user(const struct jr_doc *d, jr_ref u, struct chat_user *cu,
+    int *is_bot)
 {
 	const char *first, *last, *uname;
-	char *name;
+	size_t n;
 
 	memset(cu, 0, sizeof(*cu));
-	if (!json_is_object(u) || telegram_int(json_object_get(u, "id"), cu->id,
-				      sizeof(cu->id)) == -1)
+	if (jr_type(d, u) != JR_OBJECT ||
+	    jr_int_text(d, jr_get(d, u, "id"), cu->id, sizeof(cu->id)) == -1)
 		return (-1);
-	first = json_string_value(json_object_get(u, "first_name"));
-	last = json_string_value(json_object_get(u, "last_name"));
-	uname = json_string_value(json_object_get(u, "username"));
+	first = jr_str(d, jr_get(d, u, "first_name"));
+	last = jr_str(d, jr_get(d, u, "last_name"));
+	uname = jr_str(d, jr_get(d, u, "username"));
 	if (uname != NULL)
 		xstrlcpy_utf8(cu->username, uname, sizeof(cu->username));
 	if (first == NULL || first[0] == '\0')
 		first = uname != NULL ? uname : "";
-	if (last != NULL && last[0] != '\0') {
-		name = xasprintf("%s %s", first, last);
-		xstrlcpy_utf8(cu->name, name, sizeof(cu->name));
-		free(name);
-	} else
-		xstrlcpy_utf8(cu->name, first, sizeof(cu->name));
+	n = xstrlcpy_utf8(cu->name, first, sizeof(cu->name));
+	if (last != NULL && last[0] != '\0' && n + 1 < sizeof(cu->name)) {
+		cu->name[n++] = ' ';
+		xstrlcpy_utf8(cu->name + n, last, sizeof(cu->name) - n);
+	}
 	if (is_bot != NULL)
-		*is_bot = json_is_true(json_object_get(u, "is_bot"));
+		*is_bot = jr_true(d, jr_get(d, u, "is_bot"));
 	return (0);
 }
 
@@ -321,22 +314,21 @@ telegram_space_len(const char *s, size_t len)
  */
 static enum adapter_rc
 telegram_entities(const struct telegram *tg, const char *text, size_t len,
-    const json_t *ents, struct chat_event *ev)
+    const struct jr_doc *d, jr_ref ents, struct chat_event *ev)
 {
 	unsigned char *drop;
 	char *out;
-	const json_t *e;
+	jr_ref e;
 	const char *type;
 	struct chat_user *m;
-	json_int_t o, l;
+	int64_t o, l;
 	size_t i, b0, b1, n;
 
 	drop = xcalloc(len + 1, 1);
-	for (i = 0; json_is_array(ents) && i < json_array_size(ents); i++) {
-		e = json_array_get(ents, i);
-		type = json_string_value(json_object_get(e, "type"));
-		o = json_integer_value(json_object_get(e, "offset"));
-		l = json_integer_value(json_object_get(e, "length"));
+	for (e = jr_first(d, ents); e != JR_NONE; e = jr_next(d, ents, e)) {
+		type = jr_str(d, jr_get(d, e, "type"));
+		o = jr_int(d, jr_get(d, e, "offset"));
+		l = jr_int(d, jr_get(d, e, "length"));
 		if (type == NULL || o < 0 || l <= 0 ||
 		    o > TELEGRAM_ENTITY_MAX || l > TELEGRAM_ENTITY_MAX ||
 		    telegram_utf16_offset(text, len, (size_t)o, &b0) == -1 ||
@@ -360,8 +352,8 @@ telegram_entities(const struct telegram *tg, const char *text, size_t len,
 		} else if (strcmp(type, "text_mention") == 0) {
 			struct chat_user u;
 
-			if (telegram_user(json_object_get(e, "user"), &u,
-				NULL) == -1)
+			if (telegram_user(d, jr_get(d, e, "user"), &u, NULL) ==
+			    -1)
 				continue;
 			if (telegram_is_me(tg, &u)) {
 				ev->to_bot = 1;
@@ -401,55 +393,50 @@ telegram_parse(void *priv, const struct webhook *wh, struct chat_event *ev,
     struct webreply *rep)
 {
 	struct telegram *tg = priv;
-	json_t *root, *msg, *chat, *v, *ents;
+	const struct jr_doc *d = &tg->doc;
+	jr_ref msg, chat, v, ents;
 	const char *type, *text;
 	struct chat_user *m;
-	enum adapter_rc rc = ADAPTER_EPARSE;
-	size_t i;
 	int is_bot;
 
 	(void)rep;
-	if (wh->body == NULL ||
-	    (root = json_loadb(wh->body, wh->len, 0, NULL)) == NULL)
+	if (wh->body == NULL || jr_parse(&tg->doc, wh->body, wh->len) == -1)
 		return (ADAPTER_EPARSE);
 	memset(ev, 0, sizeof(*ev));
-	if (!json_is_object(root) ||
-	    telegram_int(json_object_get(root, "update_id"), ev->event_id,
+	if (jr_type(d, JR_ROOT) != JR_OBJECT ||
+	    jr_int_text(d, jr_get(d, JR_ROOT, "update_id"), ev->event_id,
 		sizeof(ev->event_id)) == -1)
-		goto done;
+		return (ADAPTER_EPARSE);
 	/* Edits, channel posts, member updates, callbacks: nothing for core. */
-	if ((msg = json_object_get(root, "message")) == NULL) {
-		rc = ADAPTER_SKIP;
-		goto done;
-	}
-	chat = json_object_get(msg, "chat");
-	if (!json_is_object(msg) ||
-	    telegram_int(json_object_get(msg, "message_id"), ev->msg_id,
+	if ((msg = jr_get(d, JR_ROOT, "message")) == JR_NONE)
+		return (ADAPTER_SKIP);
+	chat = jr_get(d, msg, "chat");
+	if (jr_type(d, msg) != JR_OBJECT ||
+	    jr_int_text(d, jr_get(d, msg, "message_id"), ev->msg_id,
 		sizeof(ev->msg_id)) == -1 ||
-	    telegram_int(json_object_get(chat, "id"), ev->chat,
-		sizeof(ev->chat)) == -1)
-		goto done;
+	    jr_int_text(d, jr_get(d, chat, "id"), ev->chat, sizeof(ev->chat)) ==
+		-1)
+		return (ADAPTER_EPARSE);
 
-	type = json_string_value(json_object_get(chat, "type"));
+	type = jr_str(d, jr_get(d, chat, "type"));
 	ev->is_group = type != NULL && (strcmp(type, "group") == 0 ||
 					   strcmp(type, "supergroup") == 0);
-	if ((text = json_string_value(json_object_get(chat, "title"))) != NULL)
+	if ((text = jr_str(d, jr_get(d, chat, "title"))) != NULL)
 		xstrlcpy_utf8(ev->chat_title, text, sizeof(ev->chat_title));
-	ev->at = json_integer_value(json_object_get(msg, "date"));
-	if (json_is_true(json_object_get(msg, "is_topic_message")))
-		telegram_int(json_object_get(msg, "message_thread_id"),
-		    ev->thread, sizeof(ev->thread));
+	ev->at = jr_int(d, jr_get(d, msg, "date"));
+	if (jr_true(d, jr_get(d, msg, "is_topic_message")))
+		jr_int_text(d, jr_get(d, msg, "message_thread_id"), ev->thread,
+		    sizeof(ev->thread));
 
 	/* Service messages (telegram.md, "Join / leave"); bots are skipped. */
-	v = json_object_get(msg, "new_chat_members");
-	if (json_is_array(v) && json_array_size(v) > 0) {
+	if ((v = jr_first(d, jr_get(d, msg, "new_chat_members"))) != JR_NONE) {
+		ents = jr_get(d, msg, "new_chat_members");
 		ev->kind = CHAT_JOIN;
-		for (i = 0; i < json_array_size(v); i++) {
+		for (; v != JR_NONE; v = jr_next(d, ents, v)) {
 			struct chat_user u;
 
-			if (telegram_user(json_array_get(v, i), &u, &is_bot) ==
-			    -1)
-				goto done;
+			if (telegram_user(d, v, &u, &is_bot) == -1)
+				return (ADAPTER_EPARSE);
 			if (is_bot)
 				continue;
 			if (ev->from.id[0] == '\0')
@@ -457,49 +444,40 @@ telegram_parse(void *priv, const struct webhook *wh, struct chat_event *ev,
 			else if ((m = telegram_mention_slot(ev)) != NULL)
 				*m = u;
 		}
-		rc = ev->from.id[0] != '\0' ? ADAPTER_OK : ADAPTER_SKIP;
-		goto done;
+		return (ev->from.id[0] != '\0' ? ADAPTER_OK : ADAPTER_SKIP);
 	}
-	if ((v = json_object_get(msg, "left_chat_member")) != NULL) {
+	if ((v = jr_get(d, msg, "left_chat_member")) != JR_NONE) {
 		ev->kind = CHAT_LEAVE;
-		if (telegram_user(v, &ev->from, &is_bot) == -1)
-			goto done;
-		rc = is_bot ? ADAPTER_SKIP : ADAPTER_OK;
-		goto done;
+		if (telegram_user(d, v, &ev->from, &is_bot) == -1)
+			return (ADAPTER_EPARSE);
+		return (is_bot ? ADAPTER_SKIP : ADAPTER_OK);
 	}
 
 	ev->kind = CHAT_MESSAGE;
-	if ((v = json_object_get(msg, "from")) == NULL) {
-		rc = ADAPTER_SKIP; /* no one to attribute it to */
-		goto done;
-	}
-	if (telegram_user(v, &ev->from, &is_bot) == -1)
-		goto done;
-	if (is_bot) {
-		rc = ADAPTER_SKIP; /* other bots, anonymous admins, our echo */
-		goto done;
-	}
-	if ((text = json_string_value(json_object_get(msg, "text"))) != NULL)
-		ents = json_object_get(msg, "entities");
-	else if ((text = json_string_value(json_object_get(msg, "caption"))) !=
-		 NULL)
-		ents = json_object_get(msg, "caption_entities");
-	else {
-		rc = ADAPTER_SKIP; /* stickers, photos without caption, ... */
-		goto done;
-	}
+	/* No one to attribute it to. */
+	if ((v = jr_get(d, msg, "from")) == JR_NONE)
+		return (ADAPTER_SKIP);
+	if (telegram_user(d, v, &ev->from, &is_bot) == -1)
+		return (ADAPTER_EPARSE);
+	/* Other bots, anonymous admins, our echo. */
+	if (is_bot)
+		return (ADAPTER_SKIP);
+	if ((text = jr_str(d, jr_get(d, msg, "text"))) != NULL)
+		ents = jr_get(d, msg, "entities");
+	else if ((text = jr_str(d, jr_get(d, msg, "caption"))) != NULL)
+		ents = jr_get(d, msg, "caption_entities");
+	else
+		return (ADAPTER_SKIP); /* stickers, photos without caption */
 
-	v = json_object_get(json_object_get(msg, "reply_to_message"), "from");
-	if (v != NULL) {
+	v = jr_get(d, jr_get(d, msg, "reply_to_message"), "from");
+	if (v != JR_NONE) {
 		struct chat_user u;
 
-		if (telegram_user(v, &u, NULL) == 0 && !telegram_is_me(tg, &u))
+		if (telegram_user(d, v, &u, NULL) == 0 &&
+		    !telegram_is_me(tg, &u))
 			ev->reply_to = u;
 	}
-	rc = telegram_entities(tg, text, strlen(text), ents, ev);
-done:
-	json_decref(root);
-	return (rc);
+	return (telegram_entities(tg, text, strlen(text), d, ents, ev));
 }
 
 /* 1 with *out if s is a plain decimal integer ("-100123"), else 0. */
@@ -637,31 +615,28 @@ telegram_kick(void *priv, const char *chat, const char *user, int64_t now,
 static enum send_rc
 telegram_classify(void *priv, const struct httpresp *r, int64_t *retry_ms)
 {
-	json_t *root = NULL, *ra;
-	enum send_rc rc;
+	struct telegram *tg = priv;
+	const struct jr_doc *d = &tg->doc;
+	jr_ref ra;
 	int64_t ms;
 
-	(void)priv;
 	*retry_ms = 0;
 	if (r->status == 0 || r->status >= 500)
 		return (SEND_RETRY);
-	if (r->body != NULL && r->len > 0)
-		root = json_loadb(r->body, r->len, 0, NULL);
+	/* An answer that is no JSON reads as absent fields: d is empty. */
+	jr_parse(&tg->doc, r->body != NULL ? r->body : "", r->len);
 
 	if (r->status == 429) {
-		rc = SEND_RETRY;
-		ra = json_object_get(json_object_get(root, "parameters"),
-		    "retry_after");
-		if (json_is_integer(ra) && json_integer_value(ra) >= 0 &&
-		    json_integer_value(ra) <= TELEGRAM_RETRY_MAX)
-			*retry_ms = json_integer_value(ra) * 1000;
+		ra = jr_get(d, jr_get(d, JR_ROOT, "parameters"), "retry_after");
+		if (jr_type(d, ra) == JR_INTEGER && jr_int(d, ra) >= 0 &&
+		    jr_int(d, ra) <= TELEGRAM_RETRY_MAX)
+			*retry_ms = jr_int(d, ra) * 1000;
 		else if ((ms = adapter_resp_retry_after_ms(r)) >= 0)
 			*retry_ms = ms;
-	} else if (r->status >= 200 && r->status < 300 &&
-		   json_is_true(json_object_get(root, "ok")))
-		rc = SEND_OK;
-	else
-		rc = SEND_FAIL; /* 401 bad token, 400, 403 kicked, ... */
-	json_decref(root);
-	return (rc);
+		return (SEND_RETRY);
+	}
+	if (r->status >= 200 && r->status < 300 &&
+	    jr_true(d, jr_get(d, JR_ROOT, "ok")))
+		return (SEND_OK);
+	return (SEND_FAIL); /* 401 bad token, 400, 403 kicked, ... */
 }
