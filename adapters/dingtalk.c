@@ -13,6 +13,7 @@
 
 #include "adapters/adapter.h"
 #include "adapters/dingtalk.h"
+#include "adapters/jread.h"
 #include "adapters/sig.h"
 #include "core/xmem.h"
 
@@ -44,6 +45,7 @@ struct dingtalk {
 	char *token;      /* OpenAPI access token, or NULL */
 	int64_t token_exp;
 	int64_t token_life;
+	struct jr_doc doc; /* the last callback or answer read */
 };
 
 static adapter_init_fn dingtalk_init;
@@ -56,8 +58,9 @@ static adapter_auth_due_fn dingtalk_auth_due;
 static adapter_auth_request_fn dingtalk_auth_request;
 static adapter_auth_parse_fn dingtalk_auth_parse;
 
-static int dingtalk_get_str(const json_t *, const char *, const char **);
-static int dingtalk_rich_text(const json_t *, char *, size_t);
+static int dingtalk_get_str(const struct jr_doc *, jr_ref, const char *,
+    const char **);
+static int dingtalk_rich_text(const struct jr_doc *, jr_ref, char *, size_t);
 static void dingtalk_trim(char *);
 static int dingtalk_session_ok(const struct dingtalk *, const char *);
 static char *dingtalk_content(const struct chat_msg *);
@@ -175,6 +178,7 @@ dingtalk_free(void *priv)
 	free(d->api_base);
 	free(d->oapi_base);
 	adapter_secret_free(d->token);
+	jr_free(&d->doc);
 	free(d);
 }
 
@@ -189,9 +193,9 @@ dingtalk_verify(void *priv, const struct webhook *wh, int64_t now)
 	const char *ts = webhook_header(wh, "timestamp");
 	const char *sign = webhook_header(wh, "sign");
 	char want[DINGTALK_SIGN_LEN];
+	const struct jr_doc *j = &d->doc;
 	int64_t ts_ms, at_ms, win_ms = d->window_s * 1000;
-	json_t *root, *v;
-	enum adapter_rc rc;
+	jr_ref v;
 
 	if (wh->method != NULL && strcmp(wh->method, "POST") != 0)
 		return (ADAPTER_EAUTH); /* no handshake exists */
@@ -205,56 +209,54 @@ dingtalk_verify(void *priv, const struct webhook *wh, int64_t now)
 		return (ADAPTER_EAUTH);
 
 	if (wh->body == NULL || wh->len == 0 ||
-	    (root = json_loadb(wh->body, wh->len, 0, NULL)) == NULL)
+	    jr_parse(&d->doc, wh->body, wh->len) == -1)
 		return (ADAPTER_EPARSE);
-	v = json_object_get(root, "createAt");
-	if (!json_is_integer(v))
-		rc = ADAPTER_EAUTH; /* cannot bind the body to the header */
-	else {
-		at_ms = json_integer_value(v);
-		rc = (at_ms <= ts_ms + win_ms && at_ms >= ts_ms - win_ms)
-			 ? ADAPTER_OK
-			 : ADAPTER_EAUTH;
-	}
-	json_decref(root);
-	return (rc);
+	v = jr_get(j, JR_ROOT, "createAt");
+	if (jr_type(j, v) != JR_INTEGER)
+		return (ADAPTER_EAUTH); /* cannot bind the body to the header */
+	at_ms = jr_int(j, v);
+	return ((at_ms <= ts_ms + win_ms && at_ms >= ts_ms - win_ms)
+		    ? ADAPTER_OK
+		    : ADAPTER_EAUTH);
 }
 
 /* Optional string member: 1 found, 0 absent or null, -1 wrong type. */
 static int
-dingtalk_get_str(const json_t *o, const char *key, const char **out)
+dingtalk_get_str(const struct jr_doc *j, jr_ref o, const char *key,
+    const char **out)
 {
-	const json_t *v = json_object_get(o, key);
+	jr_ref v = jr_get(j, o, key);
 
 	*out = NULL;
-	if (v == NULL || json_is_null(v))
+	if (v == JR_NONE || jr_type(j, v) == JR_NULL)
 		return (0);
-	if (!json_is_string(v))
+	if (jr_type(j, v) != JR_STRING)
 		return (-1);
-	*out = json_string_value(v);
+	*out = jr_str(j, v);
 	return (1);
 }
 
 /* Concatenate the text parts of content.richText[]; 0, or -1 if malformed. */
 static int
-dingtalk_rich_text(const json_t *content, char *out, size_t outlen)
+dingtalk_rich_text(const struct jr_doc *j, jr_ref content, char *out,
+    size_t outlen)
 {
-	const json_t *rich, *part;
+	jr_ref rich, part;
 	const char *t;
-	size_t i, n = 0;
+	size_t n = 0;
 
 	out[0] = '\0';
-	if (!json_is_object(content))
+	if (jr_type(j, content) != JR_OBJECT)
 		return (-1);
-	rich = json_object_get(content, "richText");
-	if (rich == NULL)
+	rich = jr_get(j, content, "richText");
+	if (rich == JR_NONE)
 		return (0);
-	if (!json_is_array(rich))
+	if (jr_type(j, rich) != JR_ARRAY)
 		return (-1);
-	json_array_foreach(rich, i, part)
-	{
-		if (!json_is_object(part) ||
-		    dingtalk_get_str(part, "text", &t) < 0)
+	for (part = jr_first(j, rich); part != JR_NONE;
+	     part = jr_next(j, rich, part)) {
+		if (jr_type(j, part) != JR_OBJECT ||
+		    dingtalk_get_str(j, part, "text", &t) < 0)
 			return (-1);
 		if (t != NULL && n + 1 < outlen)
 			n += xstrlcpy_utf8(out + n, t, outlen - n);
@@ -302,47 +304,45 @@ dingtalk_parse(void *priv, const struct webhook *wh, struct chat_event *ev,
     struct webreply *rep)
 {
 	struct dingtalk *d = priv;
-	json_t *root;
-	const json_t *v, *u;
+	const struct jr_doc *j = &d->doc;
+	jr_ref v, u;
 	const char *conv, *msgid, *staff, *sender,
 	    *ctype = NULL, *title, *bot = NULL, *nick, *mtype = NULL,
 	    *content = NULL, *hook, *did, *sid;
-	enum adapter_rc rc = ADAPTER_EPARSE;
-	size_t i;
 
 	(void)rep;
 	if (wh->body == NULL || wh->len == 0 ||
-	    (root = json_loadb(wh->body, wh->len, 0, NULL)) == NULL)
+	    jr_parse(&d->doc, wh->body, wh->len) == -1)
 		return (ADAPTER_EPARSE);
-	if (!json_is_object(root))
-		goto done;
-	if (dingtalk_get_str(root, "conversationId", &conv) != 1 ||
-	    *conv == '\0' || dingtalk_get_str(root, "msgId", &msgid) != 1 ||
+	if (jr_type(j, JR_ROOT) != JR_OBJECT)
+		return (ADAPTER_EPARSE);
+	if (dingtalk_get_str(j, JR_ROOT, "conversationId", &conv) != 1 ||
+	    *conv == '\0' ||
+	    dingtalk_get_str(j, JR_ROOT, "msgId", &msgid) != 1 ||
 	    *msgid == '\0' ||
-	    dingtalk_get_str(root, "senderStaffId", &staff) < 0 ||
-	    dingtalk_get_str(root, "senderId", &sender) < 0 ||
-	    dingtalk_get_str(root, "conversationType", &ctype) < 0 ||
-	    dingtalk_get_str(root, "conversationTitle", &title) < 0 ||
-	    dingtalk_get_str(root, "chatbotUserId", &bot) < 0 ||
-	    dingtalk_get_str(root, "senderNick", &nick) < 0 ||
-	    dingtalk_get_str(root, "msgtype", &mtype) < 0 ||
-	    dingtalk_get_str(root, "sessionWebhook", &hook) < 0)
-		goto done;
+	    dingtalk_get_str(j, JR_ROOT, "senderStaffId", &staff) < 0 ||
+	    dingtalk_get_str(j, JR_ROOT, "senderId", &sender) < 0 ||
+	    dingtalk_get_str(j, JR_ROOT, "conversationType", &ctype) < 0 ||
+	    dingtalk_get_str(j, JR_ROOT, "conversationTitle", &title) < 0 ||
+	    dingtalk_get_str(j, JR_ROOT, "chatbotUserId", &bot) < 0 ||
+	    dingtalk_get_str(j, JR_ROOT, "senderNick", &nick) < 0 ||
+	    dingtalk_get_str(j, JR_ROOT, "msgtype", &mtype) < 0 ||
+	    dingtalk_get_str(j, JR_ROOT, "sessionWebhook", &hook) < 0)
+		return (ADAPTER_EPARSE);
 	if ((staff == NULL || *staff == '\0') &&
 	    (sender == NULL || *sender == '\0'))
-		goto done;
+		return (ADAPTER_EPARSE);
+	/* Our own message, should it come back. */
 	if (bot != NULL && *bot != '\0' && sender != NULL &&
-	    strcmp(sender, bot) == 0) {
-		rc = ADAPTER_SKIP; /* our own message, should it come back */
-		goto done;
-	}
+	    strcmp(sender, bot) == 0)
+		return (ADAPTER_SKIP);
 
 	memset(ev, 0, sizeof(*ev));
 	ev->kind = CHAT_MESSAGE;
-	if ((v = json_object_get(root, "createAt")) != NULL) {
-		if (!json_is_integer(v))
-			goto done;
-		ev->at = json_integer_value(v) / 1000;
+	if ((v = jr_get(j, JR_ROOT, "createAt")) != JR_NONE) {
+		if (jr_type(j, v) != JR_INTEGER)
+			return (ADAPTER_EPARSE);
+		ev->at = jr_int(j, v) / 1000;
 	}
 	xstrlcpy_utf8(ev->event_id, msgid, sizeof(ev->event_id));
 	xstrlcpy_utf8(ev->msg_id, msgid, sizeof(ev->msg_id));
@@ -356,20 +356,20 @@ dingtalk_parse(void *priv, const struct webhook *wh, struct chat_event *ev,
 		xstrlcpy_utf8(ev->from.name, nick, sizeof(ev->from.name));
 	ev->is_group = ctype != NULL && strcmp(ctype, "2") == 0;
 
-	v = json_object_get(root, "isInAtList");
-	if (v != NULL && !json_is_boolean(v))
-		goto done;
-	ev->to_bot = json_is_true(v) || !ev->is_group;
+	v = jr_get(j, JR_ROOT, "isInAtList");
+	if (v != JR_NONE && jr_type(j, v) != JR_TRUE &&
+	    jr_type(j, v) != JR_FALSE)
+		return (ADAPTER_EPARSE);
+	ev->to_bot = jr_true(j, v) || !ev->is_group;
 
-	if ((v = json_object_get(root, "atUsers")) != NULL) {
-		if (!json_is_array(v))
-			goto done;
-		json_array_foreach(v, i, u)
-		{
-			if (!json_is_object(u) ||
-			    dingtalk_get_str(u, "dingtalkId", &did) < 0 ||
-			    dingtalk_get_str(u, "staffId", &sid) < 0)
-				goto done;
+	if ((v = jr_get(j, JR_ROOT, "atUsers")) != JR_NONE) {
+		if (jr_type(j, v) != JR_ARRAY)
+			return (ADAPTER_EPARSE);
+		for (u = jr_first(j, v); u != JR_NONE; u = jr_next(j, v, u)) {
+			if (jr_type(j, u) != JR_OBJECT ||
+			    dingtalk_get_str(j, u, "dingtalkId", &did) < 0 ||
+			    dingtalk_get_str(j, u, "staffId", &sid) < 0)
+				return (ADAPTER_EPARSE);
 			if (did != NULL && bot != NULL && strcmp(did, bot) == 0)
 				continue; /* the robot itself */
 			if (sid == NULL || *sid == '\0')
@@ -384,41 +384,38 @@ dingtalk_parse(void *priv, const struct webhook *wh, struct chat_event *ev,
 
 	if (hook != NULL && dingtalk_session_ok(d, hook)) {
 		xstrlcpy_utf8(ev->reply_url, hook, sizeof(ev->reply_url));
-		v = json_object_get(root, "sessionWebhookExpiredTime");
-		if (v != NULL && !json_is_integer(v))
-			goto done;
-		if (v != NULL)
-			ev->reply_url_expires = json_integer_value(v) / 1000;
+		v = jr_get(j, JR_ROOT, "sessionWebhookExpiredTime");
+		if (v != JR_NONE && jr_type(j, v) != JR_INTEGER)
+			return (ADAPTER_EPARSE);
+		if (v != JR_NONE)
+			ev->reply_url_expires = jr_int(j, v) / 1000;
 	}
 
 	/* text.content per the API reference; a top-level "content" string
 	 * per the HTTP-mode sample; richText parts; other types carry none. */
 	if (mtype == NULL || strcmp(mtype, "text") == 0) {
-		v = json_object_get(root, "text");
-		if (v != NULL && !json_is_null(v)) {
-			if (!json_is_object(v) ||
-			    dingtalk_get_str(v, "content", &content) < 0)
-				goto done;
+		v = jr_get(j, JR_ROOT, "text");
+		if (v != JR_NONE && jr_type(j, v) != JR_NULL) {
+			if (jr_type(j, v) != JR_OBJECT ||
+			    dingtalk_get_str(j, v, "content", &content) < 0)
+				return (ADAPTER_EPARSE);
 		}
 		if (content == NULL) {
-			v = json_object_get(root, "content");
-			if (json_is_string(v))
-				content = json_string_value(v);
-			else if (v != NULL && !json_is_null(v))
-				goto done;
+			v = jr_get(j, JR_ROOT, "content");
+			if (jr_type(j, v) == JR_STRING)
+				content = jr_str(j, v);
+			else if (v != JR_NONE && jr_type(j, v) != JR_NULL)
+				return (ADAPTER_EPARSE);
 		}
 		if (content != NULL)
 			xstrlcpy_utf8(ev->text, content, sizeof(ev->text));
 	} else if (strcmp(mtype, "richText") == 0) {
-		if (dingtalk_rich_text(json_object_get(root, "content"),
+		if (dingtalk_rich_text(j, jr_get(j, JR_ROOT, "content"),
 			ev->text, sizeof(ev->text)) != 0)
-			goto done;
+			return (ADAPTER_EPARSE);
 	}
 	dingtalk_trim(ev->text);
-	rc = ADAPTER_OK;
-done:
-	json_decref(root); /* every string above pointed into root */
-	return (rc);
+	return (ADAPTER_OK);
 }
 
 /* "@<id> text" when a mention is asked for, else the text.  Caller frees. */
@@ -549,25 +546,27 @@ dingtalk_format(void *priv, const struct chat_msg *msg, struct httpreq *req)
 static enum send_rc
 dingtalk_classify(void *priv, const struct httpresp *r, int64_t *retry_ms)
 {
-	json_t *root = NULL;
-	const json_t *v;
+	struct dingtalk *d = priv;
+	const struct jr_doc *j = &d->doc;
+	jr_ref root = JR_NONE, v;
 	const char *code = NULL;
 	int64_t ra;
 	enum send_rc rc = SEND_FAIL;
 
-	(void)priv;
 	*retry_ms = 0;
 	ra = adapter_retry_after_ms(r->retry_after);
 	if (r->status == 0 || r->status >= 500) {
 		*retry_ms = ra > 0 ? ra : 0;
 		return (SEND_RETRY);
 	}
-	if (r->body != NULL && r->len > 0)
-		root = json_loadb(r->body, r->len, 0, NULL);
-	if (json_is_object(root)) {
-		v = json_object_get(root, "code");
-		if (json_is_string(v))
-			code = json_string_value(v);
+	/* No body, or none that parses, reads as no object. */
+	if (r->body != NULL && r->len > 0 &&
+	    jr_parse(&d->doc, r->body, r->len) == 0)
+		root = JR_ROOT;
+	if (jr_type(j, root) == JR_OBJECT) {
+		v = jr_get(j, root, "code");
+		if (jr_type(j, v) == JR_STRING)
+			code = jr_str(j, v);
 	}
 
 	if (r->status == 401) {
@@ -586,19 +585,18 @@ dingtalk_classify(void *priv, const struct httpresp *r, int64_t *retry_ms)
 		*retry_ms = ra > 0                        ? ra
 			    : strstr(code, "Qpm") != NULL ? DINGTALK_QPM_MS
 							  : DINGTALK_QPS_MS;
-	} else if (json_is_object(root) &&
-		   json_is_integer(json_object_get(root, "status")) &&
-		   json_integer_value(json_object_get(root, "status")) ==
-		       1111) {
+	} else if (jr_type(j, root) == JR_OBJECT &&
+		   jr_type(j, jr_get(j, root, "status")) == JR_INTEGER &&
+		   jr_int(j, jr_get(j, root, "status")) == 1111) {
 		rc = SEND_RETRY; /* egress IP blocked; "wait" in seconds */
-		v = json_object_get(root, "wait");
-		if (json_is_integer(v) && json_integer_value(v) > 0 &&
-		    json_integer_value(v) <= 3600)
-			*retry_ms = json_integer_value(v) * 1000;
-	} else if (r->status == 200 && json_is_object(root)) {
-		v = json_object_get(root, "errcode");
-		if (json_is_integer(v)) {
-			switch (json_integer_value(v)) {
+		v = jr_get(j, root, "wait");
+		if (jr_type(j, v) == JR_INTEGER && jr_int(j, v) > 0 &&
+		    jr_int(j, v) <= 3600)
+			*retry_ms = jr_int(j, v) * 1000;
+	} else if (r->status == 200 && jr_type(j, root) == JR_OBJECT) {
+		v = jr_get(j, root, "errcode");
+		if (jr_type(j, v) == JR_INTEGER) {
+			switch (jr_int(j, v)) {
 			case 0:
 				rc = SEND_OK;
 				break;
@@ -620,11 +618,10 @@ dingtalk_classify(void *priv, const struct httpresp *r, int64_t *retry_ms)
 				rc = SEND_FAIL;
 				break;
 			}
-		} else if (json_is_string(
-			       json_object_get(root, "processQueryKey")))
+		} else if (jr_type(j, jr_get(j, root, "processQueryKey")) ==
+			   JR_STRING)
 			rc = SEND_OK;
 	}
-	json_decref(root);
 	return (rc);
 }
 
@@ -669,26 +666,23 @@ static int
 dingtalk_auth_parse(void *priv, const struct httpresp *r, int64_t now)
 {
 	struct dingtalk *d = priv;
-	json_t *root;
-	const json_t *tok, *exp;
-	int rc = -1;
+	const struct jr_doc *j = &d->doc;
+	jr_ref tok, exp;
 
 	if (r->status != 200 || r->body == NULL ||
-	    (root = json_loadb(r->body, r->len, 0, NULL)) == NULL)
+	    jr_parse(&d->doc, r->body, r->len) == -1)
 		return (-1);
-	tok = json_object_get(root, "accessToken");
-	exp = json_object_get(root, "expireIn");
-	if (json_is_string(tok) && json_string_length(tok) > 0 &&
-	    strlen(json_string_value(tok)) == json_string_length(tok) &&
-	    strpbrk(json_string_value(tok), "\r\n") == NULL &&
-	    json_is_integer(exp) && json_integer_value(exp) > 0 &&
-	    json_integer_value(exp) <= DINGTALK_TOKEN_LIFE_MAX) {
-		adapter_secret_free(d->token);
-		d->token = xstrdup(json_string_value(tok));
-		d->token_life = json_integer_value(exp);
-		d->token_exp = now + d->token_life;
-		rc = 0;
-	}
-	json_decref(root);
-	return (rc);
+	tok = jr_get(j, JR_ROOT, "accessToken");
+	exp = jr_get(j, JR_ROOT, "expireIn");
+	if (jr_type(j, tok) != JR_STRING || jr_len(j, tok) == 0 ||
+	    strlen(jr_str(j, tok)) != jr_len(j, tok) ||
+	    strpbrk(jr_str(j, tok), "\r\n") != NULL ||
+	    jr_type(j, exp) != JR_INTEGER || jr_int(j, exp) <= 0 ||
+	    jr_int(j, exp) > DINGTALK_TOKEN_LIFE_MAX)
+		return (-1);
+	adapter_secret_free(d->token);
+	d->token = xstrdup(jr_str(j, tok));
+	d->token_life = jr_int(j, exp);
+	d->token_exp = now + d->token_life;
+	return (0);
 }

@@ -21,6 +21,7 @@
 
 #include "adapters/adapter.h"
 #include "adapters/feishu.h"
+#include "adapters/jread.h"
 #include "adapters/sig.h"
 #include "core/xmem.h"
 
@@ -50,6 +51,8 @@ struct feishu {
 	char *token;           /* tenant_access_token, or NULL */
 	int64_t token_expires; /* unix seconds */
 	int64_t token_margin;  /* renew this long before token_expires */
+	struct jr_doc doc;     /* the last event (decrypted) or answer read */
+	struct jr_doc content; /* a message's content, JSON in a string */
 };
 
 static adapter_init_fn feishu_init;
@@ -66,16 +69,16 @@ static adapter_kick_fn feishu_kick;
 static int feishu_conf_str(const json_t *, const char *, int, char **, char *,
     size_t);
 static enum adapter_rc feishu_load(struct feishu *, const struct webhook *,
-    json_t **, int *);
-static const char *feishu_token_of(const json_t *);
-static int feishu_ms_to_s(const json_t *, int64_t *);
-static const char *feishu_str(const json_t *, const char *);
-static int feishu_is_bot(const struct feishu *, const json_t *, int);
-static enum adapter_rc feishu_message(struct feishu *, const json_t *,
-    const json_t *, struct chat_event *);
-static enum adapter_rc feishu_members(const json_t *, const json_t *,
+    int *);
+static const char *feishu_token_of(const struct jr_doc *);
+static int feishu_ms_to_s(const struct jr_doc *, jr_ref, int64_t *);
+static const char *feishu_str(const struct jr_doc *, jr_ref, const char *);
+static int feishu_is_bot(const struct feishu *, jr_ref, int);
+static enum adapter_rc feishu_message(struct feishu *, jr_ref, jr_ref,
+    struct chat_event *);
+static enum adapter_rc feishu_members(const struct jr_doc *, jr_ref, jr_ref,
     enum chat_kind, struct chat_event *);
-static int feishu_auth_code(json_int_t);
+static int feishu_auth_code(int64_t);
 
 const struct adapter_ops adapter_feishu = {
 	.platform = "feishu",
@@ -270,6 +273,8 @@ feishu_free(void *priv)
 	free(fs->bot_open_id);
 	free(fs->api_base);
 	adapter_secret_free(fs->token);
+	jr_free(&fs->doc);
+	jr_free(&fs->content);
 	explicit_bzero(fs, sizeof(*fs));
 	free(fs);
 }
@@ -278,72 +283,60 @@ feishu_free(void *priv)
 /* Inbound */
 
 /*
- * The plaintext event JSON of wh in *rootp (caller decrefs), decrypting a
+ * Read the plaintext event JSON of wh into fs->doc, decrypting a
  * {"encrypt":...} body; *encrypted says whether it was.  EPARSE for bytes
  * that are not JSON or do not decrypt, EAUTH for an encrypted body when
  * no encrypt_key is configured (nothing can be checked).
  */
 static enum adapter_rc
-feishu_load(struct feishu *fs, const struct webhook *wh, json_t **rootp,
-    int *encrypted)
+feishu_load(struct feishu *fs, const struct webhook *wh, int *encrypted)
 {
-	json_t *root, *enc;
+	struct jr_doc *d = &fs->doc;
+	jr_ref enc;
 	char *plain;
 	size_t plainlen;
+	int rc;
 
-	*rootp = NULL;
 	*encrypted = 0;
-	if (wh->body == NULL ||
-	    (root = json_loadb(wh->body, wh->len, 0, NULL)) == NULL)
+	if (wh->body == NULL || jr_parse(d, wh->body, wh->len) == -1 ||
+	    jr_type(d, JR_ROOT) != JR_OBJECT)
 		return (ADAPTER_EPARSE);
-	if (!json_is_object(root)) {
-		json_decref(root);
-		return (ADAPTER_EPARSE);
-	}
-	if ((enc = json_object_get(root, "encrypt")) == NULL) {
-		*rootp = root;
+	if ((enc = jr_get(d, JR_ROOT, "encrypt")) == JR_NONE)
 		return (ADAPTER_OK);
-	}
 	*encrypted = 1;
-	if (fs->encrypt_key == NULL) {
-		json_decref(root);
+	if (fs->encrypt_key == NULL)
 		return (ADAPTER_EAUTH);
-	}
-	if (!json_is_string(enc) ||
-	    feishu_decrypt(fs->aes_key, json_string_value(enc),
-		json_string_length(enc), &plain, &plainlen) == -1) {
-		json_decref(root);
+	/* The envelope is done with once enc is decrypted: d is reused. */
+	if (jr_type(d, enc) != JR_STRING ||
+	    feishu_decrypt(fs->aes_key, jr_str(d, enc), jr_len(d, enc), &plain,
+		&plainlen) == -1)
 		return (ADAPTER_EPARSE);
-	}
-	json_decref(root);
-	root = json_loadb(plain, plainlen, 0, NULL);
+	rc = jr_parse(d, plain, plainlen);
 	explicit_bzero(plain, plainlen);
 	free(plain);
-	if (root == NULL || !json_is_object(root)) {
-		json_decref(root);
+	if (rc == -1 || jr_type(d, JR_ROOT) != JR_OBJECT)
 		return (ADAPTER_EPARSE);
-	}
-	*rootp = root;
 	return (ADAPTER_OK);
 }
 
 /* header.token (schema 2.0), else token (1.0, url_verification). */
 static const char *
-feishu_token_of(const json_t *root)
+feishu_token_of(const struct jr_doc *d)
 {
-	const json_t *hdr = json_object_get(root, "header");
+	jr_ref hdr = jr_get(d, JR_ROOT, "header");
 	const char *t;
 
-	if (json_is_object(hdr) && (t = feishu_str(hdr, "token")) != NULL)
+	if (jr_type(d, hdr) == JR_OBJECT &&
+	    (t = feishu_str(d, hdr, "token")) != NULL)
 		return (t);
-	return (feishu_str(root, "token"));
+	return (feishu_str(d, JR_ROOT, "token"));
 }
 
 /* String member key of o, or NULL. */
 static const char *
-feishu_str(const json_t *o, const char *key)
+feishu_str(const struct jr_doc *d, jr_ref o, const char *key)
 {
-	return (json_string_value(json_object_get(o, key)));
+	return (jr_str(d, jr_get(d, o, key)));
 }
 
 static enum adapter_rc
@@ -354,20 +347,18 @@ feishu_verify(void *priv, const struct webhook *wh, int64_t now)
 	const void *part[4];
 	size_t len[4];
 	unsigned char md[SIG_SHA256_LEN];
-	json_t *root;
+	const struct jr_doc *d = &fs->doc;
 	enum adapter_rc rc;
 	int64_t t = 0;
 	int encrypted;
 
 	if (fs->encrypt_key == NULL) {
 		/* No signature to check: the token in the body is all. */
-		if ((rc = feishu_load(fs, wh, &root, &encrypted)) != ADAPTER_OK)
+		if ((rc = feishu_load(fs, wh, &encrypted)) != ADAPTER_OK)
 			return (rc);
-		rc = sig_streq(feishu_token_of(root), fs->verification_token)
-			 ? ADAPTER_OK
-			 : ADAPTER_EAUTH;
-		json_decref(root);
-		return (rc);
+		return (sig_streq(feishu_token_of(d), fs->verification_token)
+			    ? ADAPTER_OK
+			    : ADAPTER_EAUTH);
 	}
 
 	if ((sig = webhook_header(wh, "X-Lark-Signature")) == NULL) {
@@ -375,17 +366,15 @@ feishu_verify(void *priv, const struct webhook *wh, int64_t now)
 		 * Unsigned: only the handshake, and only when it decrypts
 		 * with our key to a url_verification with our token.
 		 */
-		if (feishu_load(fs, wh, &root, &encrypted) != ADAPTER_OK)
+		if (feishu_load(fs, wh, &encrypted) != ADAPTER_OK)
 			return (ADAPTER_EAUTH);
-		rc = encrypted &&
-			     sig_streq(feishu_str(root, "type"),
-				 "url_verification") &&
-			     sig_streq(feishu_token_of(root),
-				 fs->verification_token)
-			 ? ADAPTER_OK
-			 : ADAPTER_EAUTH;
-		json_decref(root);
-		return (rc);
+		return (encrypted &&
+				sig_streq(feishu_str(d, JR_ROOT, "type"),
+				    "url_verification") &&
+				sig_streq(feishu_token_of(d),
+				    fs->verification_token)
+			    ? ADAPTER_OK
+			    : ADAPTER_EAUTH);
 	}
 
 	ts = webhook_header(wh, "X-Lark-Request-Timestamp");
@@ -416,14 +405,14 @@ feishu_verify(void *priv, const struct webhook *wh, int64_t now)
 
 /* Milliseconds as a JSON string or integer to unix seconds.  0 or -1. */
 static int
-feishu_ms_to_s(const json_t *v, int64_t *s)
+feishu_ms_to_s(const struct jr_doc *d, jr_ref v, int64_t *s)
 {
 	const char *p;
 	int64_t ms = 0;
 
-	if (json_is_integer(v)) {
-		ms = json_integer_value(v);
-	} else if ((p = json_string_value(v)) != NULL && *p != '\0' &&
+	if (jr_type(d, v) == JR_INTEGER) {
+		ms = jr_int(d, v);
+	} else if ((p = jr_str(d, v)) != NULL && *p != '\0' &&
 		   strlen(p) <= 18) {
 		for (; *p != '\0'; p++) {
 			if (*p < '0' || *p > '9')
@@ -446,76 +435,75 @@ feishu_ms_to_s(const json_t *v, int64_t *s)
  * without "read all group messages" only receives messages @-ing it.
  */
 static int
-feishu_is_bot(const struct feishu *fs, const json_t *m, int lead)
+feishu_is_bot(const struct feishu *fs, jr_ref m, int lead)
 {
+	const struct jr_doc *d = &fs->doc;
 	const char *type;
 
 	if (fs->bot_open_id != NULL)
-		return (
-		    sig_streq(feishu_str(json_object_get(m, "id"), "open_id"),
-			fs->bot_open_id));
-	if ((type = feishu_str(m, "mentioned_type")) != NULL)
+		return (sig_streq(feishu_str(d, jr_get(d, m, "id"), "open_id"),
+		    fs->bot_open_id));
+	if ((type = feishu_str(d, m, "mentioned_type")) != NULL)
 		return (strcmp(type, "bot") == 0);
 	return (lead);
 }
 
 /* im.message.receive_v1 (feishu.md section 1). */
 static enum adapter_rc
-feishu_message(struct feishu *fs, const json_t *hdr, const json_t *event,
+feishu_message(struct feishu *fs, jr_ref hdr, jr_ref event,
     struct chat_event *ev)
 {
-	const json_t *sender, *msg, *ments, *m;
+	const struct jr_doc *d = &fs->doc, *cd = &fs->content;
+	jr_ref sender, msg, ments, m, *mr = NULL;
 	const char *stype, *chat, *mid, *ctype, *text, *from, *mtype, *p;
 	const char *lead_key = NULL, *thread;
 	struct adapter_buf b = { NULL, 0, 0 };
 	enum adapter_rc rc = ADAPTER_EPARSE;
 	size_t i, nm, best, klen;
 	int typed = 0, *isbot = NULL;
-	json_t *cj = NULL;
 
-	sender = json_object_get(event, "sender");
-	msg = json_object_get(event, "message");
-	if (!json_is_object(sender) || !json_is_object(msg))
+	sender = jr_get(d, event, "sender");
+	msg = jr_get(d, event, "message");
+	if (jr_type(d, sender) != JR_OBJECT || jr_type(d, msg) != JR_OBJECT)
 		return (ADAPTER_EPARSE);
-	if ((stype = feishu_str(sender, "sender_type")) != NULL &&
+	if ((stype = feishu_str(d, sender, "sender_type")) != NULL &&
 	    strcmp(stype, "app") == 0)
 		return (ADAPTER_SKIP); /* a bot's message, ours included */
-	if ((mtype = feishu_str(msg, "message_type")) == NULL)
+	if ((mtype = feishu_str(d, msg, "message_type")) == NULL)
 		return (ADAPTER_EPARSE);
 	if (strcmp(mtype, "text") != 0)
 		return (ADAPTER_SKIP); /* post, image, card...: no commands */
-	chat = feishu_str(msg, "chat_id");
-	mid = feishu_str(msg, "message_id");
-	ctype = feishu_str(msg, "chat_type");
-	from = feishu_str(json_object_get(sender, "sender_id"), "open_id");
-	p = feishu_str(msg, "content");
+	chat = feishu_str(d, msg, "chat_id");
+	mid = feishu_str(d, msg, "message_id");
+	ctype = feishu_str(d, msg, "chat_type");
+	from = feishu_str(d, jr_get(d, sender, "sender_id"), "open_id");
+	p = feishu_str(d, msg, "content");
 	if (chat == NULL || mid == NULL || from == NULL || p == NULL ||
 	    *chat == '\0' || *from == '\0')
 		return (ADAPTER_EPARSE);
 	/* content is a JSON document inside a JSON string. */
-	if ((cj = json_loads(p, 0, NULL)) == NULL ||
-	    (text = feishu_str(cj, "text")) == NULL)
+	if (jr_parse(&fs->content, p, strlen(p)) == -1 ||
+	    (text = feishu_str(cd, JR_ROOT, "text")) == NULL)
 		goto done;
-	ments = json_object_get(msg, "mentions");
-	if (ments != NULL && !json_is_array(ments))
+	ments = jr_get(d, msg, "mentions");
+	if (ments != JR_NONE && jr_type(d, ments) != JR_ARRAY)
 		goto done;
 	/* Bounds the placeholder scan below; later mentions stay as keys. */
-	if ((nm = json_array_size(ments)) > FEISHU_MENTIONS_SCAN)
+	if ((nm = jr_len(d, ments)) > FEISHU_MENTIONS_SCAN)
 		nm = FEISHU_MENTIONS_SCAN;
 
 	memset(ev, 0, sizeof(*ev));
 	ev->kind = CHAT_MESSAGE;
 	ev->is_group = ctype == NULL || strcmp(ctype, "p2p") != 0;
 	ev->to_bot = !ev->is_group; /* a direct message is for the bot */
-	if (feishu_ms_to_s(json_object_get(hdr, "create_time"), &ev->at) ==
-		-1 &&
-	    feishu_ms_to_s(json_object_get(msg, "create_time"), &ev->at) == -1)
+	if (feishu_ms_to_s(d, jr_get(d, hdr, "create_time"), &ev->at) == -1 &&
+	    feishu_ms_to_s(d, jr_get(d, msg, "create_time"), &ev->at) == -1)
 		ev->at = 0;
-	xstrlcpy_utf8(ev->event_id, feishu_str(hdr, "event_id"),
+	xstrlcpy_utf8(ev->event_id, feishu_str(d, hdr, "event_id"),
 	    sizeof(ev->event_id));
 	xstrlcpy_utf8(ev->chat, chat, sizeof(ev->chat));
 	xstrlcpy_utf8(ev->msg_id, mid, sizeof(ev->msg_id));
-	if ((thread = feishu_str(msg, "thread_id")) != NULL)
+	if ((thread = feishu_str(d, msg, "thread_id")) != NULL)
 		xstrlcpy_utf8(ev->thread, thread, sizeof(ev->thread));
 	xstrlcpy_utf8(ev->from.id, from, sizeof(ev->from.id));
 	/* The sender's name is not in the event (feishu.md section 1). */
@@ -523,15 +511,19 @@ feishu_message(struct feishu *fs, const json_t *hdr, const json_t *event,
 	/* Which mentions are the bot, and which one opens the text. */
 	for (p = text; *p == ' ' || *p == '\t' || *p == '\n'; p++)
 		;
-	if (nm > 0)
+	if (nm > 0) {
 		isbot = xcalloc(nm, sizeof(*isbot));
-	for (i = 0; i < nm; i++) {
+		mr = xcalloc(nm, sizeof(*mr));
+	}
+	for (i = 0, m = jr_first(d, ments); i < nm;
+	     i++, m = jr_next(d, ments, m)) {
 		const char *key;
 
-		m = json_array_get(ments, i);
-		if (!json_is_object(m) || (key = feishu_str(m, "key")) == NULL)
+		mr[i] = m;
+		if (jr_type(d, m) != JR_OBJECT ||
+		    (key = feishu_str(d, m, "key")) == NULL)
 			goto done;
-		if (json_object_get(m, "mentioned_type") != NULL)
+		if (jr_get(d, m, "mentioned_type") != JR_NONE)
 			typed = 1;
 		klen = strlen(key);
 		if (klen > 0 && strncmp(p, key, klen) == 0 &&
@@ -541,16 +533,16 @@ feishu_message(struct feishu *fs, const json_t *hdr, const json_t *event,
 	for (i = 0; i < nm; i++) {
 		const char *key, *oid, *name;
 
-		m = json_array_get(ments, i);
-		key = feishu_str(m, "key");
+		m = mr[i];
+		key = feishu_str(d, m, "key");
 		isbot[i] = feishu_is_bot(fs, m,
 		    !typed && lead_key != NULL && strcmp(key, lead_key) == 0);
 		if (isbot[i]) {
 			ev->to_bot = 1;
 			continue;
 		}
-		oid = feishu_str(json_object_get(m, "id"), "open_id");
-		name = feishu_str(m, "name");
+		oid = feishu_str(d, jr_get(d, m, "id"), "open_id");
+		name = feishu_str(d, m, "name");
 		if (oid == NULL || *oid == '\0' ||
 		    ev->nmentions == CHAT_MENTIONS_MAX)
 			continue;
@@ -575,8 +567,7 @@ feishu_message(struct feishu *fs, const json_t *hdr, const json_t *event,
 				const char *key;
 				size_t kl;
 
-				key =
-				    feishu_str(json_array_get(ments, i), "key");
+				key = feishu_str(d, mr[i], "key");
 				kl = strlen(key);
 				if (kl > klen && strncmp(p, key, kl) == 0) {
 					best = i;
@@ -589,9 +580,9 @@ feishu_message(struct feishu *fs, const json_t *hdr, const json_t *event,
 			p++;
 			continue;
 		}
-		m = json_array_get(ments, best);
+		m = mr[best];
 		if (!isbot[best]) {
-			const char *name = feishu_str(m, "name");
+			const char *name = feishu_str(d, m, "name");
 
 			if (name != NULL && *name != '\0') {
 				adapter_buf_add(&b, "@", 1);
@@ -608,7 +599,7 @@ feishu_message(struct feishu *fs, const json_t *hdr, const json_t *event,
 done:
 	free(b.s);
 	free(isbot);
-	json_decref(cj);
+	free(mr);
 	return (rc);
 }
 
@@ -617,34 +608,34 @@ done:
  * others (up to CHAT_MENTIONS_MAX) go to .mentions[].
  */
 static enum adapter_rc
-feishu_members(const json_t *hdr, const json_t *event, enum chat_kind kind,
-    struct chat_event *ev)
+feishu_members(const struct jr_doc *d, jr_ref hdr, jr_ref event,
+    enum chat_kind kind, struct chat_event *ev)
 {
-	const json_t *users, *u;
+	jr_ref users, u;
 	const char *chat, *title, *oid, *name;
 	size_t i;
 
-	chat = feishu_str(event, "chat_id");
-	users = json_object_get(event, "users");
-	if (chat == NULL || *chat == '\0' || !json_is_array(users) ||
-	    json_array_size(users) == 0)
+	chat = feishu_str(d, event, "chat_id");
+	users = jr_get(d, event, "users");
+	if (chat == NULL || *chat == '\0' || jr_type(d, users) != JR_ARRAY ||
+	    jr_len(d, users) == 0)
 		return (ADAPTER_EPARSE);
 	memset(ev, 0, sizeof(*ev));
 	ev->kind = kind;
 	ev->is_group = 1;
-	if (feishu_ms_to_s(json_object_get(hdr, "create_time"), &ev->at) == -1)
+	if (feishu_ms_to_s(d, jr_get(d, hdr, "create_time"), &ev->at) == -1)
 		ev->at = 0;
-	xstrlcpy_utf8(ev->event_id, feishu_str(hdr, "event_id"),
+	xstrlcpy_utf8(ev->event_id, feishu_str(d, hdr, "event_id"),
 	    sizeof(ev->event_id));
 	xstrlcpy_utf8(ev->chat, chat, sizeof(ev->chat));
-	if ((title = feishu_str(event, "name")) != NULL)
+	if ((title = feishu_str(d, event, "name")) != NULL)
 		xstrlcpy_utf8(ev->chat_title, title, sizeof(ev->chat_title));
-	for (i = 0; i < json_array_size(users); i++) {
+	for (i = 0, u = jr_first(d, users); u != JR_NONE;
+	     i++, u = jr_next(d, users, u)) {
 		struct chat_user *cu;
 
-		u = json_array_get(users, i);
-		oid = feishu_str(json_object_get(u, "user_id"), "open_id");
-		name = feishu_str(u, "name");
+		oid = feishu_str(d, jr_get(d, u, "user_id"), "open_id");
+		name = feishu_str(d, u, "name");
 		if (oid == NULL || *oid == '\0')
 			return (ADAPTER_EPARSE);
 		if (i == 0)
@@ -665,58 +656,52 @@ feishu_parse(void *priv, const struct webhook *wh, struct chat_event *ev,
     struct webreply *rep)
 {
 	struct feishu *fs = priv;
-	json_t *root, *hdr, *event, *ans;
+	const struct jr_doc *d = &fs->doc;
+	jr_ref hdr, event;
+	json_t *ans;
 	const char *type, *schema, *etype, *eid, *chal;
 	enum adapter_rc rc;
 	int encrypted;
 
-	if ((rc = feishu_load(fs, wh, &root, &encrypted)) != ADAPTER_OK)
+	if ((rc = feishu_load(fs, wh, &encrypted)) != ADAPTER_OK)
 		return (rc);
-	if (!sig_streq(feishu_token_of(root), fs->verification_token)) {
-		rc = ADAPTER_EAUTH;
-		goto done;
-	}
-	rc = ADAPTER_EPARSE;
-	type = feishu_str(root, "type");
-	schema = feishu_str(root, "schema");
+	if (!sig_streq(feishu_token_of(d), fs->verification_token))
+		return (ADAPTER_EAUTH);
+	type = feishu_str(d, JR_ROOT, "type");
+	schema = feishu_str(d, JR_ROOT, "schema");
 
 	if (type != NULL && strcmp(type, "url_verification") == 0) {
 		/* Answered in plain JSON even when it came encrypted. */
-		if ((chal = feishu_str(root, "challenge")) == NULL ||
+		if ((chal = feishu_str(d, JR_ROOT, "challenge")) == NULL ||
 		    (ans = json_pack("{s:s}", "challenge", chal)) == NULL)
-			goto done;
+			return (ADAPTER_EPARSE);
 		rep->status = 200;
 		rep->body = adapter_json_dump(ans);
 		rep->ctype = "application/json";
 		if (rep->body == NULL)
-			goto done;
-		rc = ADAPTER_REPLY;
-		goto done;
+			return (ADAPTER_EPARSE);
+		return (ADAPTER_REPLY);
 	}
 	if (schema == NULL || strcmp(schema, "2.0") != 0) {
 		/* Schema 1.0 callbacks carry nothing we handle. */
 		if (type != NULL && strcmp(type, "event_callback") == 0)
-			rc = ADAPTER_SKIP;
-		goto done;
+			return (ADAPTER_SKIP);
+		return (ADAPTER_EPARSE);
 	}
-	hdr = json_object_get(root, "header");
-	event = json_object_get(root, "event");
-	etype = feishu_str(hdr, "event_type");
-	eid = feishu_str(hdr, "event_id");
+	hdr = jr_get(d, JR_ROOT, "header");
+	event = jr_get(d, JR_ROOT, "event");
+	etype = feishu_str(d, hdr, "event_type");
+	eid = feishu_str(d, hdr, "event_id");
 	if (etype == NULL || eid == NULL || *eid == '\0' ||
-	    !json_is_object(event))
-		goto done;
+	    jr_type(d, event) != JR_OBJECT)
+		return (ADAPTER_EPARSE);
 	if (strcmp(etype, "im.message.receive_v1") == 0)
-		rc = feishu_message(fs, hdr, event, ev);
-	else if (strcmp(etype, "im.chat.member.user.added_v1") == 0)
-		rc = feishu_members(hdr, event, CHAT_JOIN, ev);
-	else if (strcmp(etype, "im.chat.member.user.deleted_v1") == 0)
-		rc = feishu_members(hdr, event, CHAT_LEAVE, ev);
-	else
-		rc = ADAPTER_SKIP;
-done:
-	json_decref(root);
-	return (rc);
+		return (feishu_message(fs, hdr, event, ev));
+	if (strcmp(etype, "im.chat.member.user.added_v1") == 0)
+		return (feishu_members(d, hdr, event, CHAT_JOIN, ev));
+	if (strcmp(etype, "im.chat.member.user.deleted_v1") == 0)
+		return (feishu_members(d, hdr, event, CHAT_LEAVE, ev));
+	return (ADAPTER_SKIP);
 }
 
 /* ---------------------------------------------------------------- */
@@ -823,7 +808,7 @@ feishu_kick(void *priv, const char *chat, const char *user, int64_t now,
 
 /* Codes meaning the tenant_access_token is missing, invalid or expired. */
 static int
-feishu_auth_code(json_int_t code)
+feishu_auth_code(int64_t code)
 {
 	switch (code) {
 	case 99991661: /* missing access token */
@@ -842,13 +827,14 @@ feishu_auth_code(json_int_t code)
 static enum send_rc
 feishu_classify(void *priv, const struct httpresp *r, int64_t *retry_ms)
 {
-	json_t *root = NULL, *c;
-	json_int_t code = -1;
+	struct feishu *fs = priv;
+	const struct jr_doc *d = &fs->doc;
+	jr_ref c;
+	int64_t code = -1;
 	int have = 0;
 	int64_t ms;
 	enum send_rc rc;
 
-	(void)priv;
 	*retry_ms = 0;
 	if (r->status == 0)
 		return (SEND_RETRY);
@@ -859,13 +845,11 @@ feishu_classify(void *priv, const struct httpresp *r, int64_t *retry_ms)
 		*retry_ms = ms > 0 ? ms : 0;
 		return (SEND_RETRY);
 	}
-	if (r->body != NULL &&
-	    (root = json_loadb(r->body, r->len, 0, NULL)) != NULL &&
-	    json_is_integer(c = json_object_get(root, "code"))) {
-		code = json_integer_value(c);
+	if (r->body != NULL && jr_parse(&fs->doc, r->body, r->len) == 0 &&
+	    jr_type(d, c = jr_get(d, JR_ROOT, "code")) == JR_INTEGER) {
+		code = jr_int(d, c);
 		have = 1;
 	}
-	json_decref(root);
 	if (have && code == 0 && r->status >= 200 && r->status < 300)
 		rc = SEND_OK;
 	else if (have && code == FEISHU_CODE_RATELIMIT) {
@@ -922,26 +906,31 @@ static int
 feishu_auth_parse(void *priv, const struct httpresp *r, int64_t now)
 {
 	struct feishu *fs = priv;
-	json_t *root;
-	const char *tok = NULL;
-	json_int_t code = -1, expire = 0;
-	int rc = -1;
+	const struct jr_doc *d = &fs->doc;
+	jr_ref c, e;
+	const char *tok;
+	int64_t code, expire;
 
 	if (r->status != 200 || r->body == NULL ||
-	    (root = json_loadb(r->body, r->len, 0, NULL)) == NULL)
+	    jr_parse(&fs->doc, r->body, r->len) == -1)
 		return (-1);
-	if (json_unpack(root, "{s:I, s:s, s:I}", "code", &code,
-		"tenant_access_token", &tok, "expire", &expire) == 0 &&
-	    code == 0 && *tok != '\0' && strlen(tok) < FEISHU_TOKEN_MAX &&
-	    strpbrk(tok, "\r\n") == NULL && expire > 0 && expire <= 7 * 86400) {
-		adapter_secret_free(fs->token);
-		fs->token = xstrdup(tok);
-		fs->token_expires = now + expire;
-		fs->token_margin = expire >= 2 * FEISHU_RENEW_MARGIN
-				       ? FEISHU_RENEW_MARGIN
-				       : expire / 2;
-		rc = 0;
-	}
-	json_decref(root);
-	return (rc);
+	/* As json_unpack "{s:I, s:s, s:I}": all three, of those types. */
+	c = jr_get(d, JR_ROOT, "code");
+	tok = feishu_str(d, JR_ROOT, "tenant_access_token");
+	e = jr_get(d, JR_ROOT, "expire");
+	if (jr_type(d, c) != JR_INTEGER || tok == NULL ||
+	    jr_type(d, e) != JR_INTEGER)
+		return (-1);
+	code = jr_int(d, c);
+	expire = jr_int(d, e);
+	if (code != 0 || *tok == '\0' || strlen(tok) >= FEISHU_TOKEN_MAX ||
+	    strpbrk(tok, "\r\n") != NULL || expire <= 0 || expire > 7 * 86400)
+		return (-1);
+	adapter_secret_free(fs->token);
+	fs->token = xstrdup(tok);
+	fs->token_expires = now + expire;
+	fs->token_margin = expire >= 2 * FEISHU_RENEW_MARGIN
+			       ? FEISHU_RENEW_MARGIN
+			       : expire / 2;
+	return (0);
 }

@@ -14,7 +14,10 @@
  * surrogates, no raw control characters), integers that fit int64_t
  * (otherwise the whole document is rejected, as jansson does), finite
  * reals, nesting at most JR_DEPTH_MAX deep.  A key that occurs twice
- * reads as its last value, as in jansson.
+ * reads as its last value, as in jansson.  One deliberate difference: a
+ * NUL byte straight after a number or a literal ("[1\0]") is refused;
+ * jansson 2.14 skips it.  No platform sends one, and a body jansson reads
+ * differently from its bytes should not pass.
  *
  * Values are named by index (jr_ref); JR_NONE stands for "absent", and
  * every getter takes it, or a value of the wrong type, and answers as

@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "adapters/adapter.h"
+#include "adapters/jread.h"
 #include "adapters/onebot.h"
 #include "adapters/sig.h"
 #include "core/xmem.h"
@@ -20,10 +21,11 @@
 #define ONEBOT_ID_MAX   24 /* an int64 in decimal, NUL included */
 
 struct onebot {
-	char *secret;   /* X-Signature HMAC key, or NULL */
-	char *token;    /* access_token for API calls, or NULL */
-	char *api_base; /* implementation's HTTP API, no '/' at the end */
-	char *self_id;  /* the bot's QQ number, or "" (use the event's) */
+	char *secret;      /* X-Signature HMAC key, or NULL */
+	char *token;       /* access_token for API calls, or NULL */
+	char *api_base;    /* implementation's HTTP API, no '/' at the end */
+	char *self_id;     /* the bot's QQ number, or "" (use the event's) */
+	struct jr_doc doc; /* the last report or answer read */
 };
 
 static adapter_init_fn onebot_init;
@@ -35,15 +37,22 @@ static adapter_classify_fn onebot_classify;
 static adapter_kick_fn onebot_kick;
 
 static int onebot_digits(const char *, int);
-static int onebot_id(const json_t *, char *, size_t);
+static int onebot_id_str(const char *, char *, size_t);
+static int onebot_id(const struct jr_doc *, jr_ref, char *, size_t);
 static size_t onebot_unescape(char *, const char *, size_t);
-static json_t *onebot_cq_parse(const char *, size_t);
-static int onebot_segments(const json_t *, const char *, struct adapter_buf *,
-    struct chat_event *);
+static int onebot_cq_param(const char *, const char *, const char *,
+    const char **, size_t *);
+static void onebot_at(const char *, const char *, const char *,
+    struct adapter_buf *, struct chat_event *);
+static int onebot_cq_segments(const char *, size_t, const char *,
+    struct adapter_buf *, struct chat_event *);
+static int onebot_segments(const struct jr_doc *, jr_ref, const char *,
+    struct adapter_buf *, struct chat_event *);
 static void onebot_text_set(struct chat_event *, const char *, size_t);
-static enum adapter_rc onebot_parse_message(struct onebot *, const json_t *,
+static enum adapter_rc onebot_parse_message(struct onebot *,
     struct chat_event *);
-static enum adapter_rc onebot_parse_notice(const json_t *, struct chat_event *);
+static enum adapter_rc onebot_parse_notice(struct onebot *,
+    struct chat_event *);
 
 /*
  * text_max: OneBot and QQ publish no message length limit (onebot.md
@@ -141,6 +150,7 @@ onebot_free(void *priv)
 	adapter_secret_free(ob->token);
 	free(ob->api_base);
 	free(ob->self_id);
+	jr_free(&ob->doc);
 	free(ob);
 }
 
@@ -197,23 +207,23 @@ onebot_verify(void *priv, const struct webhook *wh, int64_t now)
 	return (ADAPTER_EAUTH);
 }
 
-/* An id as OneBot sends it (int64, or a string of digits) into out. */
+/* A string of digits as an id into out; 0, or -1 if it is not one. */
 static int
-onebot_id(const json_t *v, char *out, size_t outlen)
+onebot_id_str(const char *s, char *out, size_t outlen)
 {
-	const char *s;
-	int n;
-
-	if (json_is_integer(v)) {
-		n = snprintf(out, outlen, "%" PRId64,
-		    (int64_t)json_integer_value(v));
-		return (n > 0 && (size_t)n < outlen ? 0 : -1);
-	}
-	if ((s = json_string_value(v)) == NULL || !onebot_digits(s, 1) ||
-	    strlen(s) >= outlen)
+	if (s == NULL || !onebot_digits(s, 1) || strlen(s) >= outlen)
 		return (-1);
 	memcpy(out, s, strlen(s) + 1);
 	return (0);
+}
+
+/* An id as OneBot sends it (int64, or a string of digits) into out. */
+static int
+onebot_id(const struct jr_doc *d, jr_ref v, char *out, size_t outlen)
+{
+	if (jr_type(d, v) == JR_INTEGER)
+		return (jr_int_text(d, v, out, outlen));
+	return (onebot_id_str(jr_str(d, v), out, outlen));
 }
 
 /* CQ unescaping of s[0..n) into out (n bytes suffice); returns length. */
@@ -243,36 +253,76 @@ onebot_unescape(char *out, const char *s, size_t n)
 	return (o);
 }
 
-/* Append an unescaped piece as a segment {"type": type, "data": data}. */
+/*
+ * The raw (still escaped) value of key in a CQ code's parameters
+ * p[0..end), each ",key=value"; the last one wins.  1 if found, else 0.
+ */
 static int
-onebot_seg_add(json_t *arr, const char *type, json_t *data)
+onebot_cq_param(const char *p, const char *end, const char *key,
+    const char **val, size_t *vlen)
 {
-	json_t *seg;
+	const char *comma, *eq;
+	size_t klen = strlen(key);
+	int found = 0;
 
-	if (data == NULL)
-		return (-1);
-	seg = json_pack("{s:s, s:o}", "type", type, "data", data);
-	if (seg == NULL)
-		return (-1);
-	return (json_array_append_new(arr, seg));
+	for (comma = p; comma < end;) {
+		p = comma + 1;
+		if ((comma = memchr(p, ',', (size_t)(end - p))) == NULL)
+			comma = end;
+		if ((eq = memchr(p, '=', (size_t)(comma - p))) == NULL)
+			continue;
+		if ((size_t)(eq - p) == klen && memcmp(p, key, klen) == 0) {
+			*val = eq + 1;
+			*vlen = (size_t)(comma - eq - 1);
+			found = 1;
+		}
+	}
+	return (found);
 }
 
 /*
- * The string form of a message ("text[CQ:at,qq=1]more") as the array
- * form's segments, unescaped, so one walker serves both.  A "[CQ:" with no
- * closing ']' is text.  NULL if something is not UTF-8.
+ * An at segment for qq (name, if sent): of the bot, it sets to_bot;
+ * otherwise "@<qq>" goes to the text and qq, once, to mentions[].
  */
-static json_t *
-onebot_cq_parse(const char *s, size_t n)
+static void
+onebot_at(const char *self, const char *qq, const char *name,
+    struct adapter_buf *b, struct chat_event *ev)
 {
-	json_t *arr, *data, *v;
-	const char *close, *p, *end, *comma, *eq;
-	char *tmp, *type;
-	size_t i = 0, text = 0, tl;
+	struct chat_user *u;
+	size_t k;
 
-	arr = json_array();
-	if (arr == NULL)
-		return (NULL);
+	if (self[0] != '\0' && strcmp(qq, self) == 0) {
+		ev->to_bot = 1;
+		return;
+	}
+	adapter_buf_add(b, "@", 1);
+	adapter_buf_add(b, qq, strlen(qq));
+	for (k = 0; k < ev->nmentions; k++)
+		if (strcmp(ev->mentions[k].id, qq) == 0)
+			return;
+	if (ev->nmentions >= CHAT_MENTIONS_MAX)
+		return;
+	u = &ev->mentions[ev->nmentions++];
+	xstrlcpy_utf8(u->id, qq, sizeof(u->id));
+	if (name != NULL)
+		xstrlcpy_utf8(u->name, name, sizeof(u->name));
+}
+
+/*
+ * The string form of a message ("text[CQ:at,qq=1]more"), walked like the
+ * array form's segments: text between codes and [CQ:type,key=value,...]
+ * codes, unescaped, the last of a repeated key winning.  A "[CQ:" with no
+ * closing ']' is text.  -1 for a text code without a text parameter.
+ */
+static int
+onebot_cq_segments(const char *s, size_t n, const char *self,
+    struct adapter_buf *b, struct chat_event *ev)
+{
+	const char *close, *p, *end, *comma, *v;
+	char *tmp, qq[ONEBOT_ID_MAX];
+	size_t i = 0, text = 0, tl, vl;
+	int rc = 0;
+
 	tmp = xmalloc(n + 1);
 	while (i <= n) {
 		close = NULL;
@@ -283,51 +333,41 @@ onebot_cq_parse(const char *s, size_t n)
 		}
 		if (i > text) {
 			tl = onebot_unescape(tmp, s + text, i - text);
-			if (onebot_seg_add(arr, "text",
-				json_pack("{s:s%}", "text", tmp, tl)) == -1)
-				goto fail;
+			adapter_buf_add(b, tmp, tl);
 		}
 		if (close == NULL)
 			break; /* i == n */
 		p = s + i + 4;
 		end = close;
-		comma = memchr(p, ',', (size_t)(end - p));
-		if (comma == NULL)
+		if ((comma = memchr(p, ',', (size_t)(end - p))) == NULL)
 			comma = end;
-		type = xstrndup(p, (size_t)(comma - p));
-		data = json_object();
-		while (data != NULL && comma < end) {
-			p = comma + 1;
-			if ((comma = memchr(p, ',', (size_t)(end - p))) == NULL)
-				comma = end;
-			if ((eq = memchr(p, '=', (size_t)(comma - p))) == NULL)
-				continue;
-			tl = onebot_unescape(tmp, eq + 1,
-			    (size_t)(comma - eq - 1));
-			tmp[tl] = '\0';
-			v = json_stringn(tmp, tl);
-			memcpy(tmp, p, (size_t)(eq - p));
-			tmp[eq - p] = '\0';
-			if (v == NULL ||
-			    json_object_set_new(data, tmp, v) == -1) {
-				json_decref(data);
-				data = NULL;
-			}
-		}
-		if (onebot_seg_add(arr, type, data) == -1) {
-			free(type);
-			goto fail;
-		}
-		free(type);
 		i = (size_t)(close - s) + 1;
 		text = i;
+		if ((size_t)(comma - p) == 4 && memcmp(p, "text", 4) == 0) {
+			if (!onebot_cq_param(comma, end, "text", &v, &vl)) {
+				rc = -1;
+				break;
+			}
+			tl = onebot_unescape(tmp, v, vl);
+			adapter_buf_add(b, tmp, tl);
+			continue;
+		}
+		if ((size_t)(comma - p) != 2 || memcmp(p, "at", 2) != 0 ||
+		    !onebot_cq_param(comma, end, "qq", &v, &vl))
+			continue;
+		tl = onebot_unescape(tmp, v, vl);
+		tmp[tl] = '\0';
+		if (onebot_id_str(tmp, qq, sizeof(qq)) == -1)
+			continue; /* "all", or garbage */
+		if (onebot_cq_param(comma, end, "name", &v, &vl)) {
+			tl = onebot_unescape(tmp, v, vl);
+			tmp[tl] = '\0';
+			onebot_at(self, qq, tmp, b, ev);
+		} else
+			onebot_at(self, qq, NULL, b, ev);
 	}
 	free(tmp);
-	return (arr);
-fail:
-	free(tmp);
-	json_decref(arr);
-	return (NULL);
+	return (rc);
 }
 
 /*
@@ -336,50 +376,31 @@ fail:
  * images and the rest dropped.  -1 if a segment is not an object.
  */
 static int
-onebot_segments(const json_t *arr, const char *self, struct adapter_buf *b,
-    struct chat_event *ev)
+onebot_segments(const struct jr_doc *d, jr_ref arr, const char *self,
+    struct adapter_buf *b, struct chat_event *ev)
 {
-	const json_t *seg, *data;
-	const char *type, *text, *name;
+	jr_ref seg, data, v;
+	const char *type, *text;
 	char qq[ONEBOT_ID_MAX];
-	struct chat_user *u;
-	size_t i, k;
 
-	json_array_foreach(arr, i, seg)
-	{
-		type = json_string_value(json_object_get(seg, "type"));
-		data = json_object_get(seg, "data");
-		if (type == NULL || !json_is_object(data))
+	for (seg = jr_first(d, arr); seg != JR_NONE;
+	     seg = jr_next(d, arr, seg)) {
+		type = jr_str(d, jr_get(d, seg, "type"));
+		data = jr_get(d, seg, "data");
+		if (type == NULL || jr_type(d, data) != JR_OBJECT)
 			return (-1);
 		if (strcmp(type, "text") == 0) {
-			if ((text = json_string_value(
-				 json_object_get(data, "text"))) == NULL)
+			v = jr_get(d, data, "text");
+			if ((text = jr_str(d, v)) == NULL)
 				return (-1);
-			adapter_buf_add(b, text,
-			    json_string_length(json_object_get(data, "text")));
+			adapter_buf_add(b, text, jr_len(d, v));
 			continue;
 		}
 		if (strcmp(type, "at") != 0)
 			continue;
-		if (onebot_id(json_object_get(data, "qq"), qq, sizeof(qq)) ==
-		    -1)
+		if (onebot_id(d, jr_get(d, data, "qq"), qq, sizeof(qq)) == -1)
 			continue; /* "all", or garbage */
-		if (self[0] != '\0' && strcmp(qq, self) == 0) {
-			ev->to_bot = 1;
-			continue;
-		}
-		adapter_buf_add(b, "@", 1);
-		adapter_buf_add(b, qq, strlen(qq));
-		for (k = 0; k < ev->nmentions; k++)
-			if (strcmp(ev->mentions[k].id, qq) == 0)
-				break;
-		if (k < ev->nmentions || ev->nmentions >= CHAT_MENTIONS_MAX)
-			continue;
-		u = &ev->mentions[ev->nmentions++];
-		xstrlcpy_utf8(u->id, qq, sizeof(u->id));
-		if ((name = json_string_value(json_object_get(data, "name"))) !=
-		    NULL)
-			xstrlcpy_utf8(u->name, name, sizeof(u->name));
+		onebot_at(self, qq, jr_str(d, jr_get(d, data, "name")), b, ev);
 	}
 	return (0);
 }
@@ -400,28 +421,22 @@ onebot_parse(void *priv, const struct webhook *wh, struct chat_event *ev,
     struct webreply *rep)
 {
 	struct onebot *ob = priv;
-	json_t *root;
+	const struct jr_doc *d = &ob->doc;
 	const char *pt;
-	enum adapter_rc rc = ADAPTER_EPARSE;
 
 	(void)rep;
 	if (wh->body == NULL || wh->len == 0)
 		return (ADAPTER_EPARSE);
-	if ((root = json_loadb(wh->body, wh->len, 0, NULL)) == NULL)
+	if (jr_parse(&ob->doc, wh->body, wh->len) == -1)
 		return (ADAPTER_EPARSE);
-	if (!json_is_object(root) ||
-	    (pt = json_string_value(json_object_get(root, "post_type"))) ==
-		NULL)
-		goto done;
+	if (jr_type(d, JR_ROOT) != JR_OBJECT ||
+	    (pt = jr_str(d, jr_get(d, JR_ROOT, "post_type"))) == NULL)
+		return (ADAPTER_EPARSE);
 	if (strcmp(pt, "message") == 0)
-		rc = onebot_parse_message(ob, root, ev);
-	else if (strcmp(pt, "notice") == 0)
-		rc = onebot_parse_notice(root, ev);
-	else
-		rc = ADAPTER_SKIP; /* meta_event, request, message_sent */
-done:
-	json_decref(root);
-	return (rc);
+		return (onebot_parse_message(ob, ev));
+	if (strcmp(pt, "notice") == 0)
+		return (onebot_parse_notice(ob, ev));
+	return (ADAPTER_SKIP); /* meta_event, request, message_sent */
 }
 
 /*
@@ -430,18 +445,17 @@ done:
  * <user_id>:<message_id>"), as onebot.md section 1 suggests.
  */
 static enum adapter_rc
-onebot_parse_message(struct onebot *ob, const json_t *root,
-    struct chat_event *ev)
+onebot_parse_message(struct onebot *ob, struct chat_event *ev)
 {
+	const struct jr_doc *d = &ob->doc;
 	char self[ONEBOT_ID_MAX], user[ONEBOT_ID_MAX], group[ONEBOT_ID_MAX];
 	char mid[ONEBOT_ID_MAX];
 	const char *mtype, *sub, *name;
-	const json_t *msg, *sender, *anon, *t;
-	json_t *segs = NULL;
+	jr_ref msg, sender, anon, t;
 	struct adapter_buf b = { NULL, 0, 0 };
-	int group_msg;
+	int group_msg, rc;
 
-	mtype = json_string_value(json_object_get(root, "message_type"));
+	mtype = jr_str(d, jr_get(d, JR_ROOT, "message_type"));
 	if (mtype == NULL)
 		return (ADAPTER_EPARSE);
 	if (strcmp(mtype, "group") == 0)
@@ -452,34 +466,34 @@ onebot_parse_message(struct onebot *ob, const json_t *root,
 		return (ADAPTER_SKIP); /* guild and other extensions */
 	if (ob->self_id[0] != '\0')
 		xstrlcpy_utf8(self, ob->self_id, sizeof(self));
-	else if (onebot_id(json_object_get(root, "self_id"), self,
+	else if (onebot_id(d, jr_get(d, JR_ROOT, "self_id"), self,
 		     sizeof(self)) == -1)
 		self[0] = '\0';
-	if (onebot_id(json_object_get(root, "user_id"), user, sizeof(user)) ==
+	if (onebot_id(d, jr_get(d, JR_ROOT, "user_id"), user, sizeof(user)) ==
 		-1 ||
-	    onebot_id(json_object_get(root, "message_id"), mid, sizeof(mid)) ==
+	    onebot_id(d, jr_get(d, JR_ROOT, "message_id"), mid, sizeof(mid)) ==
 		-1)
 		return (ADAPTER_EPARSE);
-	if (group_msg && onebot_id(json_object_get(root, "group_id"), group,
+	if (group_msg && onebot_id(d, jr_get(d, JR_ROOT, "group_id"), group,
 			     sizeof(group)) == -1)
 		return (ADAPTER_EPARSE);
-	msg = json_object_get(root, "message");
-	if (!json_is_string(msg) && !json_is_array(msg))
+	msg = jr_get(d, JR_ROOT, "message");
+	if (jr_type(d, msg) != JR_STRING && jr_type(d, msg) != JR_ARRAY)
 		return (ADAPTER_EPARSE);
 	if (self[0] != '\0' && strcmp(self, user) == 0)
 		return (ADAPTER_SKIP); /* our own message reported back */
 	/* Anonymous senders all share one user_id: not a member. */
-	sub = json_string_value(json_object_get(root, "sub_type"));
-	anon = json_object_get(root, "anonymous");
+	sub = jr_str(d, jr_get(d, JR_ROOT, "sub_type"));
+	anon = jr_get(d, JR_ROOT, "anonymous");
 	if ((sub != NULL && strcmp(sub, "anonymous") == 0) ||
-	    (anon != NULL && !json_is_null(anon)))
+	    (anon != JR_NONE && jr_type(d, anon) != JR_NULL))
 		return (ADAPTER_SKIP);
 
 	memset(ev, 0, sizeof(*ev));
 	ev->kind = CHAT_MESSAGE;
-	t = json_object_get(root, "time");
-	if (json_is_integer(t))
-		ev->at = json_integer_value(t);
+	t = jr_get(d, JR_ROOT, "time");
+	if (jr_type(d, t) == JR_INTEGER)
+		ev->at = jr_int(d, t);
 	if (group_msg) {
 		snprintf(ev->event_id, sizeof(ev->event_id), "%s:%s:%s", self,
 		    group, mid);
@@ -492,26 +506,22 @@ onebot_parse_message(struct onebot *ob, const json_t *root,
 	ev->is_group = group_msg;
 	xstrlcpy_utf8(ev->msg_id, mid, sizeof(ev->msg_id));
 	xstrlcpy_utf8(ev->from.id, user, sizeof(ev->from.id));
-	sender = json_object_get(root, "sender");
-	name = json_string_value(json_object_get(sender, "card"));
+	sender = jr_get(d, JR_ROOT, "sender");
+	name = jr_str(d, jr_get(d, sender, "card"));
 	if (name == NULL || name[0] == '\0')
-		name = json_string_value(json_object_get(sender, "nickname"));
+		name = jr_str(d, jr_get(d, sender, "nickname"));
 	if (name != NULL)
 		xstrlcpy_utf8(ev->from.name, name, sizeof(ev->from.name));
 
-	if (json_is_string(msg)) {
-		segs = onebot_cq_parse(json_string_value(msg),
-		    json_string_length(msg));
-		if (segs == NULL)
-			return (ADAPTER_EPARSE);
-		msg = segs;
-	}
-	if (onebot_segments(msg, self, &b, ev) == -1) {
-		json_decref(segs);
+	if (jr_type(d, msg) == JR_STRING)
+		rc = onebot_cq_segments(jr_str(d, msg), jr_len(d, msg), self,
+		    &b, ev);
+	else
+		rc = onebot_segments(d, msg, self, &b, ev);
+	if (rc == -1) {
 		free(b.s);
 		return (ADAPTER_EPARSE);
 	}
-	json_decref(segs);
 	if (!group_msg)
 		ev->to_bot = 1; /* a private message is for the bot */
 	onebot_text_set(ev, b.s != NULL ? b.s : "", b.len);
@@ -521,16 +531,16 @@ onebot_parse_message(struct onebot *ob, const json_t *root,
 
 /* group_increase / group_decrease; other notices are not ours. */
 static enum adapter_rc
-onebot_parse_notice(const json_t *root, struct chat_event *ev)
+onebot_parse_notice(struct onebot *ob, struct chat_event *ev)
 {
+	const struct jr_doc *d = &ob->doc;
 	char self[ONEBOT_ID_MAX], user[ONEBOT_ID_MAX], group[ONEBOT_ID_MAX];
 	const char *nt;
-	const json_t *t;
+	jr_ref t;
 	int64_t at = 0;
 	enum chat_kind kind;
 
-	if ((nt = json_string_value(json_object_get(root, "notice_type"))) ==
-	    NULL)
+	if ((nt = jr_str(d, jr_get(d, JR_ROOT, "notice_type"))) == NULL)
 		return (ADAPTER_EPARSE);
 	if (strcmp(nt, "group_increase") == 0)
 		kind = CHAT_JOIN;
@@ -538,17 +548,17 @@ onebot_parse_notice(const json_t *root, struct chat_event *ev)
 		kind = CHAT_LEAVE;
 	else
 		return (ADAPTER_SKIP);
-	if (onebot_id(json_object_get(root, "group_id"), group,
+	if (onebot_id(d, jr_get(d, JR_ROOT, "group_id"), group,
 		sizeof(group)) == -1 ||
-	    onebot_id(json_object_get(root, "user_id"), user, sizeof(user)) ==
+	    onebot_id(d, jr_get(d, JR_ROOT, "user_id"), user, sizeof(user)) ==
 		-1)
 		return (ADAPTER_EPARSE);
-	if (onebot_id(json_object_get(root, "self_id"), self, sizeof(self)) ==
+	if (onebot_id(d, jr_get(d, JR_ROOT, "self_id"), self, sizeof(self)) ==
 	    -1)
 		self[0] = '\0';
-	t = json_object_get(root, "time");
-	if (json_is_integer(t))
-		at = json_integer_value(t);
+	t = jr_get(d, JR_ROOT, "time");
+	if (jr_type(d, t) == JR_INTEGER)
+		at = jr_int(d, t);
 
 	memset(ev, 0, sizeof(*ev));
 	ev->kind = kind;
@@ -699,13 +709,12 @@ onebot_kick(void *priv, const char *chat, const char *user, int64_t now,
 static enum send_rc
 onebot_classify(void *priv, const struct httpresp *r, int64_t *retry_ms)
 {
-	json_t *root;
-	const json_t *rc_v;
+	struct onebot *ob = priv;
+	const struct jr_doc *d = &ob->doc;
+	jr_ref rc_v;
 	const char *status;
 	int64_t ra;
-	enum send_rc rc = SEND_FAIL;
 
-	(void)priv;
 	*retry_ms = 0;
 	if (r->status == 0 || r->status >= 500)
 		return (SEND_RETRY);
@@ -715,17 +724,17 @@ onebot_classify(void *priv, const struct httpresp *r, int64_t *retry_ms)
 		return (SEND_RETRY);
 	}
 	if (r->status != 200 || r->body == NULL ||
-	    (root = json_loadb(r->body, r->len, 0, NULL)) == NULL)
+	    jr_parse(&ob->doc, r->body, r->len) == -1)
 		return (SEND_FAIL);
-	status = json_string_value(json_object_get(root, "status"));
-	rc_v = json_object_get(root, "retcode");
+	status = jr_str(d, jr_get(d, JR_ROOT, "status"));
+	rc_v = jr_get(d, JR_ROOT, "retcode");
 	if (status != NULL)
-		rc = (strcmp(status, "ok") == 0 || strcmp(status, "async") == 0)
-			 ? SEND_OK
-			 : SEND_FAIL;
-	else if (json_is_integer(rc_v) && (json_integer_value(rc_v) == 0 ||
-					      json_integer_value(rc_v) == 1))
-		rc = SEND_OK;
-	json_decref(root);
-	return (rc);
+		return (
+		    (strcmp(status, "ok") == 0 || strcmp(status, "async") == 0)
+			? SEND_OK
+			: SEND_FAIL);
+	if (jr_type(d, rc_v) == JR_INTEGER &&
+	    (jr_int(d, rc_v) == 0 || jr_int(d, rc_v) == 1))
+		return (SEND_OK);
+	return (SEND_FAIL);
 }

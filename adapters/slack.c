@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "adapters/adapter.h"
+#include "adapters/jread.h"
 #include "adapters/sig.h"
 #include "adapters/slack.h"
 #include "core/xmem.h"
@@ -20,11 +21,12 @@
 #define SLACK_TEXT_MAX  3000 /* bytes; see the ops table below */
 
 struct slack {
-	char *secret;   /* signing secret, checks inbound */
-	char *token;    /* bot token (xoxb-), authorises outbound */
-	char *bot;      /* the bot's user id, or "" when not configured */
-	char *api_base; /* "https://slack.com/api" or a test server, no '/'
-			   at the end */
+	char *secret;      /* signing secret, checks inbound */
+	char *token;       /* bot token (xoxb-), authorises outbound */
+	char *bot;         /* the bot's user id, or "" when not configured */
+	char *api_base;    /* "https://slack.com/api" or a test server, no '/'
+			      at the end */
+	struct jr_doc doc; /* the last event or answer read */
 };
 
 static adapter_init_fn slack_init;
@@ -43,15 +45,14 @@ static void slack_mention_add(struct chat_event *, const char *, size_t,
     const char *, size_t);
 static void slack_text(const char *, const char *, size_t, struct chat_event *);
 static void slack_leading_mention(const char *, char *, size_t);
-static void slack_bot_id(const struct slack *, const json_t *, const char *,
-    char *, size_t);
+static void slack_bot_id(const struct slack *, const char *, char *, size_t);
 static enum adapter_rc slack_parse_command(struct slack *,
     const struct webhook *, struct chat_event *);
 static enum adapter_rc slack_parse_json(struct slack *, const struct webhook *,
     struct chat_event *, struct webreply *);
-static enum adapter_rc slack_parse_message(struct slack *, const json_t *,
-    const json_t *, int, struct chat_event *);
-static enum adapter_rc slack_parse_member(const json_t *, const json_t *,
+static enum adapter_rc slack_parse_message(struct slack *, jr_ref, int,
+    struct chat_event *);
+static enum adapter_rc slack_parse_member(struct slack *, jr_ref,
     enum chat_kind, struct chat_event *);
 static char *slack_url_origin(const char *);
 
@@ -158,6 +159,7 @@ slack_free(void *priv)
 	adapter_secret_free(sl->token);
 	free(sl->bot);
 	free(sl->api_base);
+	jr_free(&sl->doc);
 	free(sl);
 }
 
@@ -374,22 +376,20 @@ slack_leading_mention(const char *text, char *id, size_t idlen)
  * authorizations[] entry with is_bot, else the leading mention of text.
  */
 static void
-slack_bot_id(const struct slack *sl, const json_t *root, const char *text,
-    char *id, size_t idlen)
+slack_bot_id(const struct slack *sl, const char *text, char *id, size_t idlen)
 {
-	const json_t *auths, *a;
+	const struct jr_doc *d = &sl->doc;
+	jr_ref auths, a;
 	const char *uid;
-	size_t i;
 
 	if (sl->bot[0] != '\0') {
 		xstrlcpy_utf8(id, sl->bot, idlen);
 		return;
 	}
-	auths = json_object_get(root, "authorizations");
-	for (i = 0; json_is_array(auths) && i < json_array_size(auths); i++) {
-		a = json_array_get(auths, i);
-		uid = json_string_value(json_object_get(a, "user_id"));
-		if (json_is_true(json_object_get(a, "is_bot")) && uid != NULL &&
+	auths = jr_get(d, JR_ROOT, "authorizations");
+	for (a = jr_first(d, auths); a != JR_NONE; a = jr_next(d, auths, a)) {
+		uid = jr_str(d, jr_get(d, a, "user_id"));
+		if (jr_true(d, jr_get(d, a, "is_bot")) && uid != NULL &&
 		    uid[0] != '\0' && strlen(uid) < idlen) {
 			xstrlcpy_utf8(id, uid, idlen);
 			return;
@@ -495,49 +495,41 @@ static enum adapter_rc
 slack_parse_json(struct slack *sl, const struct webhook *wh,
     struct chat_event *ev, struct webreply *rep)
 {
-	json_t *root;
-	const json_t *event;
+	const struct jr_doc *d = &sl->doc;
+	jr_ref event;
 	const char *type, *etype, *chal;
-	enum adapter_rc rc = ADAPTER_EPARSE;
 
-	if ((root = json_loadb(wh->body, wh->len, 0, NULL)) == NULL)
+	if (jr_parse(&sl->doc, wh->body, wh->len) == -1)
 		return (ADAPTER_EPARSE);
-	if (!json_is_object(root) ||
-	    (type = json_string_value(json_object_get(root, "type"))) == NULL)
-		goto done;
+	if (jr_type(d, JR_ROOT) != JR_OBJECT ||
+	    (type = jr_str(d, jr_get(d, JR_ROOT, "type"))) == NULL)
+		return (ADAPTER_EPARSE);
 
 	if (strcmp(type, "url_verification") == 0) {
 		/* slack.md section 2: plain text is one accepted answer. */
-		chal = json_string_value(json_object_get(root, "challenge"));
-		if (chal != NULL && chal[0] != '\0') {
-			rep->status = 200;
-			rep->body = xstrdup(chal);
-			rep->ctype = "text/plain";
-			rc = ADAPTER_REPLY;
-		}
-		goto done;
+		chal = jr_str(d, jr_get(d, JR_ROOT, "challenge"));
+		if (chal == NULL || chal[0] == '\0')
+			return (ADAPTER_EPARSE);
+		rep->status = 200;
+		rep->body = xstrdup(chal);
+		rep->ctype = "text/plain";
+		return (ADAPTER_REPLY);
 	}
-	if (strcmp(type, "event_callback") != 0) {
-		rc = ADAPTER_SKIP; /* app_rate_limited and the like */
-		goto done;
-	}
-	event = json_object_get(root, "event");
-	if (!json_is_object(event) ||
-	    (etype = json_string_value(json_object_get(event, "type"))) == NULL)
-		goto done;
+	if (strcmp(type, "event_callback") != 0)
+		return (ADAPTER_SKIP); /* app_rate_limited and the like */
+	event = jr_get(d, JR_ROOT, "event");
+	if (jr_type(d, event) != JR_OBJECT ||
+	    (etype = jr_str(d, jr_get(d, event, "type"))) == NULL)
+		return (ADAPTER_EPARSE);
 	if (strcmp(etype, "message") == 0)
-		rc = slack_parse_message(sl, root, event, 0, ev);
-	else if (strcmp(etype, "app_mention") == 0)
-		rc = slack_parse_message(sl, root, event, 1, ev);
-	else if (strcmp(etype, "member_joined_channel") == 0)
-		rc = slack_parse_member(root, event, CHAT_JOIN, ev);
-	else if (strcmp(etype, "member_left_channel") == 0)
-		rc = slack_parse_member(root, event, CHAT_LEAVE, ev);
-	else
-		rc = ADAPTER_SKIP;
-done:
-	json_decref(root);
-	return (rc);
+		return (slack_parse_message(sl, event, 0, ev));
+	if (strcmp(etype, "app_mention") == 0)
+		return (slack_parse_message(sl, event, 1, ev));
+	if (strcmp(etype, "member_joined_channel") == 0)
+		return (slack_parse_member(sl, event, CHAT_JOIN, ev));
+	if (strcmp(etype, "member_left_channel") == 0)
+		return (slack_parse_member(sl, event, CHAT_LEAVE, ev));
+	return (ADAPTER_SKIP);
 }
 
 /*
@@ -548,45 +540,49 @@ done:
  * covers both deliveries and every retry of either.
  */
 static enum adapter_rc
-slack_parse_message(struct slack *sl, const json_t *root, const json_t *event,
-    int mention, struct chat_event *ev)
+slack_parse_message(struct slack *sl, jr_ref event, int mention,
+    struct chat_event *ev)
 {
-	const json_t *sub, *prof, *et;
+	const struct jr_doc *d = &sl->doc;
+	jr_ref sub, prof, et;
 	const char *chan, *user, *ts, *text, *thread, *ctype, *name;
 	char bot[CHAT_ID_MAX];
+	size_t textlen;
 	int64_t at = 0;
 
-	sub = json_object_get(event, "subtype");
-	if (sub != NULL && !json_is_null(sub)) {
-		if (!json_is_string(sub))
+	sub = jr_get(d, event, "subtype");
+	if (sub != JR_NONE && jr_type(d, sub) != JR_NULL) {
+		if (jr_type(d, sub) != JR_STRING)
 			return (ADAPTER_EPARSE);
 		/* Edits, deletes, joins, bot posts, files: not commands. */
-		if (strcmp(json_string_value(sub), "thread_broadcast") != 0)
+		if (strcmp(jr_str(d, sub), "thread_broadcast") != 0)
 			return (ADAPTER_SKIP);
 	}
-	sub = json_object_get(event, "bot_id");
-	if (sub != NULL && !json_is_null(sub))
+	sub = jr_get(d, event, "bot_id");
+	if (sub != JR_NONE && jr_type(d, sub) != JR_NULL)
 		return (ADAPTER_SKIP); /* a bot's post, ours included */
-	chan = json_string_value(json_object_get(event, "channel"));
-	user = json_string_value(json_object_get(event, "user"));
-	ts = json_string_value(json_object_get(event, "ts"));
-	sub = json_object_get(event, "text");
-	text = sub == NULL || json_is_null(sub) ? "" : json_string_value(sub);
+	chan = jr_str(d, jr_get(d, event, "channel"));
+	user = jr_str(d, jr_get(d, event, "user"));
+	ts = jr_str(d, jr_get(d, event, "ts"));
+	sub = jr_get(d, event, "text");
+	text =
+	    sub == JR_NONE || jr_type(d, sub) == JR_NULL ? "" : jr_str(d, sub);
+	textlen = jr_len(d, sub); /* 0 for "" */
 	if (chan == NULL || user == NULL || ts == NULL || text == NULL ||
 	    chan[0] == '\0' || user[0] == '\0' || ts[0] == '\0' ||
 	    strlen(chan) >= CHAT_ID_MAX || strlen(user) >= CHAT_ID_MAX ||
 	    strlen(ts) >= CHAT_ID_MAX)
 		return (ADAPTER_EPARSE);
-	thread = json_string_value(json_object_get(event, "thread_ts"));
-	ctype = json_string_value(json_object_get(event, "channel_type"));
+	thread = jr_str(d, jr_get(d, event, "thread_ts"));
+	ctype = jr_str(d, jr_get(d, event, "channel_type"));
 
-	slack_bot_id(sl, root, text, bot, sizeof(bot));
+	slack_bot_id(sl, text, bot, sizeof(bot));
 	if (bot[0] != '\0' && strcmp(bot, user) == 0)
 		return (ADAPTER_SKIP); /* our own post without bot_id */
 
-	et = json_object_get(root, "event_time");
-	if (json_is_integer(et))
-		at = json_integer_value(et);
+	et = jr_get(d, JR_ROOT, "event_time");
+	if (jr_type(d, et) == JR_INTEGER)
+		at = jr_int(d, et);
 	else
 		at = strtoll(ts, NULL, 10);
 
@@ -600,16 +596,15 @@ slack_parse_message(struct slack *sl, const json_t *root, const json_t *event,
 		xstrlcpy_utf8(ev->thread, thread, sizeof(ev->thread));
 	xstrlcpy_utf8(ev->from.id, user, sizeof(ev->from.id));
 	/* Names are not in events (users.info); take a profile if sent. */
-	prof = json_object_get(event, "user_profile");
-	if (json_is_object(prof)) {
-		name = json_string_value(json_object_get(prof, "display_name"));
+	prof = jr_get(d, event, "user_profile");
+	if (jr_type(d, prof) == JR_OBJECT) {
+		name = jr_str(d, jr_get(d, prof, "display_name"));
 		if (name == NULL || name[0] == '\0')
-			name = json_string_value(
-			    json_object_get(prof, "real_name"));
+			name = jr_str(d, jr_get(d, prof, "real_name"));
 		if (name != NULL)
 			xstrlcpy_utf8(ev->from.name, name,
 			    sizeof(ev->from.name));
-		name = json_string_value(json_object_get(prof, "name"));
+		name = jr_str(d, jr_get(d, prof, "name"));
 		if (name != NULL)
 			xstrlcpy_utf8(ev->from.username, name,
 			    sizeof(ev->from.username));
@@ -618,7 +613,7 @@ slack_parse_message(struct slack *sl, const json_t *root, const json_t *event,
 		ev->is_group = strcmp(ctype, "im") != 0;
 	else
 		ev->is_group = chan[0] != 'D';
-	slack_text(bot[0] != '\0' ? bot : NULL, text, strlen(text), ev);
+	slack_text(bot[0] != '\0' ? bot : NULL, text, textlen, ev);
 	if (mention || !ev->is_group)
 		ev->to_bot = 1; /* a direct message is for the bot */
 	return (ADAPTER_OK);
@@ -626,26 +621,27 @@ slack_parse_message(struct slack *sl, const json_t *root, const json_t *event,
 
 /* member_joined_channel / member_left_channel. */
 static enum adapter_rc
-slack_parse_member(const json_t *root, const json_t *event, enum chat_kind kind,
+slack_parse_member(struct slack *sl, jr_ref event, enum chat_kind kind,
     struct chat_event *ev)
 {
+	const struct jr_doc *d = &sl->doc;
 	const char *chan, *user, *id, *ets;
-	const json_t *et;
+	jr_ref et;
 
-	chan = json_string_value(json_object_get(event, "channel"));
-	user = json_string_value(json_object_get(event, "user"));
+	chan = jr_str(d, jr_get(d, event, "channel"));
+	user = jr_str(d, jr_get(d, event, "user"));
 	if (chan == NULL || user == NULL || chan[0] == '\0' ||
 	    user[0] == '\0' || strlen(chan) >= CHAT_ID_MAX ||
 	    strlen(user) >= CHAT_ID_MAX)
 		return (ADAPTER_EPARSE);
-	id = json_string_value(json_object_get(root, "event_id"));
-	ets = json_string_value(json_object_get(event, "event_ts"));
+	id = jr_str(d, jr_get(d, JR_ROOT, "event_id"));
+	ets = jr_str(d, jr_get(d, event, "event_ts"));
 
 	memset(ev, 0, sizeof(*ev));
 	ev->kind = kind;
-	et = json_object_get(root, "event_time");
-	if (json_is_integer(et))
-		ev->at = json_integer_value(et);
+	et = jr_get(d, JR_ROOT, "event_time");
+	if (jr_type(d, et) == JR_INTEGER)
+		ev->at = jr_int(d, et);
 	else if (ets != NULL)
 		ev->at = strtoll(ets, NULL, 10);
 	if (id != NULL)
@@ -800,12 +796,11 @@ slack_kick(void *priv, const char *chat, const char *user, int64_t now,
 static enum send_rc
 slack_classify(void *priv, const struct httpresp *r, int64_t *retry_ms)
 {
-	json_t *root;
+	struct slack *sl = priv;
+	const struct jr_doc *d = &sl->doc;
 	const char *error;
 	int64_t ra;
-	enum send_rc rc;
 
-	(void)priv;
 	*retry_ms = 0;
 	ra = adapter_resp_retry_after_ms(r);
 	if (r->status == 0 || r->status >= 500)
@@ -819,19 +814,14 @@ slack_classify(void *priv, const struct httpresp *r, int64_t *retry_ms)
 	/* response_url answers a bare "ok". */
 	if (r->len == 2 && memcmp(r->body, "ok", 2) == 0)
 		return (SEND_OK);
-	if (r->body == NULL ||
-	    (root = json_loadb(r->body, r->len, 0, NULL)) == NULL)
+	if (r->body == NULL || jr_parse(&sl->doc, r->body, r->len) == -1)
 		return (SEND_FAIL);
-	if (json_is_true(json_object_get(root, "ok")))
-		rc = SEND_OK;
-	else {
-		error = json_string_value(json_object_get(root, "error"));
-		if (error != NULL && strcmp(error, "ratelimited") == 0) {
-			*retry_ms = ra > 0 ? ra : 0;
-			rc = SEND_RETRY;
-		} else
-			rc = SEND_FAIL;
+	if (jr_true(d, jr_get(d, JR_ROOT, "ok")))
+		return (SEND_OK);
+	error = jr_str(d, jr_get(d, JR_ROOT, "error"));
+	if (error != NULL && strcmp(error, "ratelimited") == 0) {
+		*retry_ms = ra > 0 ? ra : 0;
+		return (SEND_RETRY);
 	}
-	json_decref(root); /* error pointed into root */
-	return (rc);
+	return (SEND_FAIL);
 }

@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "adapters/adapter.h"
+#include "adapters/jread.h"
 #include "adapters/sig.h"
 #include "adapters/wecom.h"
 #include "core/xmem.h"
@@ -42,6 +43,7 @@ struct wecom {
 	char *access_token; /* or NULL */
 	int64_t token_exp;
 	int64_t token_life;
+	struct jr_doc doc; /* the last JSON body, plaintext or answer read */
 };
 
 enum wecom_kind {
@@ -79,16 +81,16 @@ static int wecom_xp_entity(struct wecom_xp *, struct adapter_buf *);
 static int wecom_xp_element(struct wecom_xp *, int, const char *);
 static int wecom_mac(const char *, const char *, const char *, const char *,
     unsigned char *);
-static char *wecom_extract(const struct webhook *, enum wecom_kind *,
-    enum adapter_rc *);
+static char *wecom_extract(struct wecom *, const struct webhook *,
+    enum wecom_kind *, enum adapter_rc *);
 static enum adapter_rc wecom_open(struct wecom *, const struct webhook *,
     const int64_t *, struct wecom_in *);
-static int wecom_receiver_ok(const struct wecom *, const struct wecom_in *);
+static int wecom_receiver_ok(struct wecom *, const struct wecom_in *);
 static void wecom_trim(char *);
 static void wecom_strip_mention(char *);
 static enum adapter_rc wecom_parse_xml(const struct wecom_plain *,
     struct chat_event *);
-static enum adapter_rc wecom_parse_json(const struct webhook *,
+static enum adapter_rc wecom_parse_json(struct wecom *, const struct webhook *,
     const struct wecom_plain *, struct chat_event *);
 static char *wecom_content(const struct chat_msg *, int);
 
@@ -557,6 +559,7 @@ wecom_free(void *priv)
 	free(w->api_base);
 	adapter_secret_free(w->access_token);
 	explicit_bzero(w->key, sizeof(w->key));
+	jr_free(&w->doc);
 	free(w);
 }
 
@@ -567,14 +570,13 @@ wecom_free(void *priv)
  * <Encrypt> or the JSON "encrypt" (POST).  Caller frees; NULL with *rc.
  */
 static char *
-wecom_extract(const struct webhook *wh, enum wecom_kind *kind,
+wecom_extract(struct wecom *w, const struct webhook *wh, enum wecom_kind *kind,
     enum adapter_rc *rc)
 {
 	char buf[WECOM_ECHOSTR_MAX], *p;
 	struct wecom_xml x;
 	const char *q = wh->query != NULL ? wh->query : "";
 	const char *v;
-	json_t *root;
 	size_t i = 0;
 
 	*rc = ADAPTER_EPARSE;
@@ -607,24 +609,20 @@ wecom_extract(const struct webhook *wh, enum wecom_kind *kind,
 	}
 	if (i < wh->len && wh->body[i] == '{') {
 		*kind = WECOM_JSON;
-		if ((root = json_loadb(wh->body, wh->len, 0, NULL)) == NULL)
+		if (jr_parse(&w->doc, wh->body, wh->len) == -1)
 			return (NULL);
-		v = json_string_value(json_object_get(root, "encrypt"));
-		p = v != NULL && *v != '\0' ? xstrdup(v) : NULL;
-		json_decref(root);
-		return (p);
+		v = jr_str(&w->doc, jr_get(&w->doc, JR_ROOT, "encrypt"));
+		return (v != NULL && *v != '\0' ? xstrdup(v) : NULL);
 	}
 	return (NULL);
 }
 
 /* The decrypted receiveid must name us (see wecom.h). */
 static int
-wecom_receiver_ok(const struct wecom *w, const struct wecom_in *in)
+wecom_receiver_ok(struct wecom *w, const struct wecom_in *in)
 {
 	const char *rid = in->p.receiveid;
-	json_t *root;
 	const char *bot;
-	int ok;
 
 	switch (in->kind) {
 	case WECOM_GET:
@@ -635,11 +633,10 @@ wecom_receiver_ok(const struct wecom *w, const struct wecom_in *in)
 	case WECOM_JSON:
 		if (*rid == '\0')
 			return (1);
-		root = json_loadb(in->p.msg, in->p.len, 0, NULL);
-		bot = json_string_value(json_object_get(root, "aibotid"));
-		ok = bot != NULL && strcmp(bot, rid) == 0;
-		json_decref(root);
-		return (ok);
+		/* Not JSON: the doc is empty and aibotid reads as absent. */
+		jr_parse(&w->doc, in->p.msg, in->p.len);
+		bot = jr_str(&w->doc, jr_get(&w->doc, JR_ROOT, "aibotid"));
+		return (bot != NULL && strcmp(bot, rid) == 0);
 	}
 	return (0);
 }
@@ -666,7 +663,7 @@ wecom_open(struct wecom *w, const struct webhook *wh, const int64_t *now,
 	    !adapter_form_get(q, strlen(q), "nonce", nonce, sizeof(nonce)) ||
 	    adapter_digits(ts, WECOM_TS_DIGITS_MAX, &t) != 0)
 		return (ADAPTER_EAUTH);
-	if ((enc = wecom_extract(wh, &in->kind, &rc)) == NULL)
+	if ((enc = wecom_extract(w, wh, &in->kind, &rc)) == NULL)
 		return (rc);
 	rc = ADAPTER_EAUTH;
 	if (wecom_mac(w->token, ts, nonce, enc, mac) != 0 ||
@@ -828,34 +825,30 @@ done:
 
 /* The smart robot's decrypted JSON. */
 static enum adapter_rc
-wecom_parse_json(const struct webhook *wh, const struct wecom_plain *p,
-    struct chat_event *ev)
+wecom_parse_json(struct wecom *w, const struct webhook *wh,
+    const struct wecom_plain *p, struct chat_event *ev)
 {
-	json_t *root;
-	const json_t *from, *text;
+	const struct jr_doc *d = &w->doc;
+	jr_ref text;
 	const char *id, *user, *ctype, *chat, *type, *url, *content;
 	const char *q = wh->query != NULL ? wh->query : "";
 	char ts[WECOM_QUERY_MAX];
 	int64_t at;
-	enum adapter_rc rc = ADAPTER_EPARSE;
 
-	if ((root = json_loadb(p->msg, p->len, 0, NULL)) == NULL)
+	if (jr_parse(&w->doc, p->msg, p->len) == -1)
 		return (ADAPTER_EPARSE);
-	from = json_object_get(root, "from");
-	id = json_string_value(json_object_get(root, "msgid"));
-	user = json_string_value(json_object_get(from, "userid"));
-	ctype = json_string_value(json_object_get(root, "chattype"));
-	chat = json_string_value(json_object_get(root, "chatid"));
-	type = json_string_value(json_object_get(root, "msgtype"));
-	url = json_string_value(json_object_get(root, "response_url"));
-	if (!json_is_object(root) || type == NULL)
-		goto done;
-	if (strcmp(type, "event") == 0) {
-		rc = ADAPTER_SKIP; /* enter_chat, card clicks, ... */
-		goto done;
-	}
+	id = jr_str(d, jr_get(d, JR_ROOT, "msgid"));
+	user = jr_str(d, jr_get(d, jr_get(d, JR_ROOT, "from"), "userid"));
+	ctype = jr_str(d, jr_get(d, JR_ROOT, "chattype"));
+	chat = jr_str(d, jr_get(d, JR_ROOT, "chatid"));
+	type = jr_str(d, jr_get(d, JR_ROOT, "msgtype"));
+	url = jr_str(d, jr_get(d, JR_ROOT, "response_url"));
+	if (jr_type(d, JR_ROOT) != JR_OBJECT || type == NULL)
+		return (ADAPTER_EPARSE);
+	if (strcmp(type, "event") == 0)
+		return (ADAPTER_SKIP); /* enter_chat, card clicks, ... */
 	if (id == NULL || *id == '\0' || user == NULL || *user == '\0')
-		goto done;
+		return (ADAPTER_EPARSE);
 	memset(ev, 0, sizeof(*ev));
 	ev->kind = CHAT_MESSAGE;
 	xstrlcpy_utf8(ev->event_id, id, sizeof(ev->event_id));
@@ -865,7 +858,7 @@ wecom_parse_json(const struct webhook *wh, const struct wecom_plain *p,
 	ev->to_bot = 1; /* it only hears what @-mentions it */
 	if (ev->is_group) {
 		if (chat == NULL || *chat == '\0')
-			goto done;
+			return (ADAPTER_EPARSE);
 		xstrlcpy_utf8(ev->chat, chat, sizeof(ev->chat));
 	} else
 		snprintf(ev->chat, sizeof(ev->chat), WECOM_USER_PREFIX "%.*s",
@@ -879,20 +872,17 @@ wecom_parse_json(const struct webhook *wh, const struct wecom_plain *p,
 	    strpbrk(url, " \t\r\n") == NULL)
 		xstrlcpy_utf8(ev->reply_url, url, sizeof(ev->reply_url));
 	if (strcmp(type, "text") == 0) {
-		text = json_object_get(root, "text");
-		content = json_string_value(json_object_get(text, "content"));
-		if (!json_is_object(text) || content == NULL)
-			goto done;
+		text = jr_get(d, JR_ROOT, "text");
+		content = jr_str(d, jr_get(d, text, "content"));
+		if (jr_type(d, text) != JR_OBJECT || content == NULL)
+			return (ADAPTER_EPARSE);
 		xstrlcpy_utf8(ev->text, content, sizeof(ev->text));
 	}
 	if (ev->is_group)
 		wecom_strip_mention(ev->text);
 	else
 		wecom_trim(ev->text);
-	rc = ADAPTER_OK;
-done:
-	json_decref(root); /* the strings above pointed into root */
-	return (rc);
+	return (ADAPTER_OK);
 }
 
 static enum adapter_rc
@@ -918,7 +908,7 @@ wecom_parse(void *priv, const struct webhook *wh, struct chat_event *ev,
 		rc = wecom_parse_xml(&in.p, ev);
 		break;
 	case WECOM_JSON:
-		rc = wecom_parse_json(wh, &in.p, ev);
+		rc = wecom_parse_json(priv, wh, &in.p, ev);
 		break;
 	default:
 		rc = ADAPTER_EPARSE;
@@ -1032,12 +1022,12 @@ wecom_format(void *priv, const struct chat_msg *msg, struct httpreq *req)
 static enum send_rc
 wecom_classify(void *priv, const struct httpresp *r, int64_t *retry_ms)
 {
-	json_t *root;
-	const json_t *v;
+	struct wecom *w = priv;
+	const struct jr_doc *d = &w->doc;
+	jr_ref v;
 	int64_t ra;
 	enum send_rc rc = SEND_FAIL;
 
-	(void)priv;
 	*retry_ms = 0;
 	ra = adapter_retry_after_ms(r->retry_after);
 	if (r->status == 0 || r->status >= 500 || r->status == 429) {
@@ -1045,11 +1035,11 @@ wecom_classify(void *priv, const struct httpresp *r, int64_t *retry_ms)
 		return (SEND_RETRY);
 	}
 	if (r->status != 200 || r->body == NULL ||
-	    (root = json_loadb(r->body, r->len, 0, NULL)) == NULL)
+	    jr_parse(&w->doc, r->body, r->len) == -1)
 		return (SEND_FAIL);
-	v = json_object_get(root, "errcode");
-	if (json_is_integer(v)) {
-		switch (json_integer_value(v)) {
+	v = jr_get(d, JR_ROOT, "errcode");
+	if (jr_type(d, v) == JR_INTEGER) {
+		switch (jr_int(d, v)) {
 		case 0:
 			rc = SEND_OK;
 			break;
@@ -1071,7 +1061,6 @@ wecom_classify(void *priv, const struct httpresp *r, int64_t *retry_ms)
 			break;
 		}
 	}
-	json_decref(root);
 	return (rc);
 }
 
@@ -1119,30 +1108,27 @@ static int
 wecom_auth_parse(void *priv, const struct httpresp *r, int64_t now)
 {
 	struct wecom *w = priv;
-	json_t *root;
-	const json_t *tok, *exp, *code;
-	int rc = -1;
+	const struct jr_doc *d = &w->doc;
+	jr_ref tok, exp, code;
 
 	if (r->status != 200 || r->body == NULL ||
-	    (root = json_loadb(r->body, r->len, 0, NULL)) == NULL)
+	    jr_parse(&w->doc, r->body, r->len) == -1)
 		return (-1);
-	tok = json_object_get(root, "access_token");
-	exp = json_object_get(root, "expires_in");
-	code = json_object_get(root, "errcode");
-	if ((code == NULL ||
-		(json_is_integer(code) && json_integer_value(code) == 0)) &&
-	    json_is_string(tok) && json_string_length(tok) > 0 &&
-	    strspn(json_string_value(tok),
+	tok = jr_get(d, JR_ROOT, "access_token");
+	exp = jr_get(d, JR_ROOT, "expires_in");
+	code = jr_get(d, JR_ROOT, "errcode");
+	if ((code != JR_NONE &&
+		(jr_type(d, code) != JR_INTEGER || jr_int(d, code) != 0)) ||
+	    jr_type(d, tok) != JR_STRING || jr_len(d, tok) == 0 ||
+	    strspn(jr_str(d, tok),
 		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-		"0123456789-_.~") == json_string_length(tok) &&
-	    json_is_integer(exp) && json_integer_value(exp) > 0 &&
-	    json_integer_value(exp) <= WECOM_TOKEN_LIFE_MAX) {
-		adapter_secret_free(w->access_token);
-		w->access_token = xstrdup(json_string_value(tok));
-		w->token_life = json_integer_value(exp);
-		w->token_exp = now + w->token_life;
-		rc = 0;
-	}
-	json_decref(root);
-	return (rc);
+		"0123456789-_.~") != jr_len(d, tok) ||
+	    jr_type(d, exp) != JR_INTEGER || jr_int(d, exp) <= 0 ||
+	    jr_int(d, exp) > WECOM_TOKEN_LIFE_MAX)
+		return (-1);
+	adapter_secret_free(w->access_token);
+	w->access_token = xstrdup(jr_str(d, tok));
+	w->token_life = jr_int(d, exp);
+	w->token_exp = now + w->token_life;
+	return (0);
 }

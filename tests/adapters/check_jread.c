@@ -183,6 +183,29 @@ START_TEST(edge_cases_agree_with_jansson)
 	ck_assert(agree(&d, "[\"a\0b\"]", 7));
 	ck_assert(agree(&d, "[1]\0", 4));
 	ck_assert(agree(&d, "[1,\0]", 5));
+	ck_assert(agree(&d, "[\"x\"\0]", 6));
+	ck_assert(agree(&d, "[1 \0]", 5));
+	jr_free(&d);
+}
+END_TEST
+
+/*
+ * The one difference, documented in jread.h: jansson skips a NUL right
+ * after a number or literal, jread refuses the document.
+ */
+START_TEST(nul_after_a_number_is_refused)
+{
+	static const struct {
+		const char *s;
+		size_t len;
+	} docs[] = { { "[1\0]", 4 }, { "[1\0,2]", 6 }, { "[true\0]", 7 },
+		{ "{\"a\":null\0}", 11 }, { "[1.5\0]", 6 }, { "[1e5\0]", 6 } };
+	struct jr_doc d = { 0 };
+	size_t i;
+
+	for (i = 0; i < sizeof(docs) / sizeof(docs[0]); i++)
+		ck_assert_msg(jr_parse(&d, docs[i].s, docs[i].len) == -1,
+		    "doc %zu", i);
 	jr_free(&d);
 }
 END_TEST
@@ -514,6 +537,7 @@ jread_suite(void)
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, edge_cases_agree_with_jansson);
+	tcase_add_test(tc, nul_after_a_number_is_refused);
 	tcase_add_test(tc, depth_limit_agrees_with_jansson);
 	tcase_add_test(tc, getters_read_absent_as_jansson_reads_null);
 	tcase_add_test(tc, int_text_covers_the_int64_range);

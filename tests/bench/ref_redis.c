@@ -5,8 +5,10 @@
  * pipeline one EVALSHA (SET dedup:<update_id> 1 NX EX 86400) and one XADD
  * (chat id and text) on one hiredis async link on the same libevent loop,
  * and answer 200 when both replies are in: one round trip, like the
- * daemon's single EVALSHA.
- * Usage: ref_redis -p PORT -s /path/redis.sock [-k SECRET]
+ * daemon's single EVALSHA.  With -j the body is read with adapters/jread.c,
+ * the daemon's own reader, instead of jansson: reference (b) with the
+ * daemon's parser, reported next to it by run.sh.
+ * Usage: ref_redis -p PORT -s /path/redis.sock [-k SECRET] [-j]
  */
 #include <signal.h>
 #include <stdio.h>
@@ -22,6 +24,7 @@
 #include <hiredis/hiredis.h>
 #include <jansson.h>
 
+#include "adapters/jread.h"
 #include "adapters/sig.h"
 #include "loop.h"
 
@@ -33,6 +36,8 @@ struct ref_server {
 	struct event_base *base;
 	redisAsyncContext *ac;
 	const char *secret;
+	int jread;         /* -j: parse with adapters/jread.c, not jansson */
+	struct jr_doc doc; /* jread's reusable buffers */
 	char sha[41];
 	int up;
 	int stopping;
@@ -117,12 +122,13 @@ ref_handle(struct evhttp_request *req, void *arg)
 {
 	struct ref_server *rs = arg;
 	struct evbuffer *body = evhttp_request_get_input_buffer(req);
-	const char *hdr, *text;
-	json_t *root, *msg, *chat, *upd;
+	const char *hdr, *text = NULL, *buf;
+	json_t *root, *msg, *chat, *v;
 	json_error_t jerr;
 	struct ref_req *rr;
-	char key[64], chatid[32];
+	char key[64], chatid[32], upd[32];
 	size_t len;
+	int ok;
 
 	hdr = evhttp_find_header(evhttp_request_get_input_headers(req),
 	    "X-Telegram-Bot-Api-Secret-Token");
@@ -131,14 +137,36 @@ ref_handle(struct evhttp_request *req, void *arg)
 		return;
 	}
 	len = evbuffer_get_length(body);
-	root =
-	    json_loadb((const char *)evbuffer_pullup(body, -1), len, 0, &jerr);
-	upd = json_object_get(root, "update_id");
-	msg = json_object_get(root, "message");
-	chat = json_object_get(msg, "chat");
-	text = json_string_value(json_object_get(msg, "text"));
-	if (!json_is_integer(upd) ||
-	    !json_is_integer(json_object_get(chat, "id")) || text == NULL) {
+	buf = (const char *)evbuffer_pullup(body, -1);
+	root = NULL;
+	if (rs->jread) {
+		const struct jr_doc *d = &rs->doc;
+		jr_ref m;
+
+		ok = jr_parse(&rs->doc, buf, len) == 0;
+		m = jr_get(d, JR_ROOT, "message");
+		ok = ok &&
+		     jr_int_text(d, jr_get(d, JR_ROOT, "update_id"), upd,
+			 sizeof(upd)) == 0 &&
+		     jr_int_text(d, jr_get(d, jr_get(d, m, "chat"), "id"),
+			 chatid, sizeof(chatid)) == 0 &&
+		     (text = jr_str(d, jr_get(d, m, "text"))) != NULL;
+	} else {
+		root = json_loadb(buf, len, 0, &jerr);
+		v = json_object_get(root, "update_id");
+		msg = json_object_get(root, "message");
+		chat = json_object_get(json_object_get(msg, "chat"), "id");
+		text = json_string_value(json_object_get(msg, "text"));
+		ok =
+		    json_is_integer(v) && json_is_integer(chat) && text != NULL;
+		if (ok) {
+			snprintf(upd, sizeof(upd), "%lld",
+			    (long long)json_integer_value(v));
+			snprintf(chatid, sizeof(chatid), "%lld",
+			    (long long)json_integer_value(chat));
+		}
+	}
+	if (!ok) {
 		json_decref(root);
 		ref_answer(req, 400, "malformed request\n");
 		return;
@@ -148,10 +176,7 @@ ref_handle(struct evhttp_request *req, void *arg)
 		ref_answer(req, 503, "store unavailable\n");
 		return;
 	}
-	snprintf(key, sizeof(key), "dedup:tg:%lld",
-	    (long long)json_integer_value(upd));
-	snprintf(chatid, sizeof(chatid), "%lld",
-	    (long long)json_integer_value(json_object_get(chat, "id")));
+	snprintf(key, sizeof(key), "dedup:tg:%s", upd);
 	rr = calloc(1, sizeof(*rr));
 	if (rr == NULL)
 		abort();
@@ -222,8 +247,11 @@ main(int argc, char *argv[])
 
 	memset(&rs, 0, sizeof(rs));
 	rs.secret = "bench_secret";
-	while ((ch = getopt(argc, argv, "p:s:k:")) != -1) {
+	while ((ch = getopt(argc, argv, "p:s:k:j")) != -1) {
 		switch (ch) {
+		case 'j':
+			rs.jread = 1;
+			break;
 		case 'p':
 			port = atoi(optarg);
 			break;
@@ -273,9 +301,10 @@ main(int argc, char *argv[])
 	if (rs.up)
 		redisAsyncFree(rs.ac);
 	event_base_free(rs.base);
+	jr_free(&rs.doc);
 	return (0);
 usage:
 	fprintf(stderr, "usage: ref_redis -p PORT -s /path/redis.sock "
-			"[-k SECRET]\n");
+			"[-k SECRET] [-j]\n");
 	return (2);
 }

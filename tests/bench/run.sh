@@ -12,6 +12,7 @@
 #   (a) ref_bare   bare libevent evhttp, 200 to everything;
 #   (b) ref_redis  secret check + jansson parse + one Redis round trip
 #                  (EVALSHA SET NX + XADD, pipelined);
+#   (b') ref_redis -j  the same, parsing with the daemon's adapters/jread.c;
 #   (c) towerbot   the daemon, its replies sent to bench_sink;
 # each with a warm-up, then the measured run, on a private redis-server
 # (unix socket, no persistence, FLUSHALL between servers).  It prints a
@@ -121,13 +122,13 @@ field() {
 	wrk_field "$work/$1.wrk" "$2"
 }
 
-# ref_run NAME PORT [ARGS...]: start the reference server
-# tests/bench/NAME on PORT with ARGS (log in $work/NAME.log), warm it up,
-# measure it, stop it.
+# ref_run NAME BINARY PORT [ARGS...]: start the reference server
+# tests/bench/BINARY on PORT with ARGS (log in $work/NAME.log), warm it
+# up, measure it as NAME, stop it.
 ref_run() {
-	local name=$1 port=$2 pid
-	shift 2
-	"$build/tests/bench/$name" -p "$port" "$@" >"$work/$name.log" 2>&1 &
+	local name=$1 bin=$2 port=$3 pid
+	shift 3
+	"$build/tests/bench/$bin" -p "$port" "$@" >"$work/$name.log" 2>&1 &
 	pid=$!
 	pids+=("$pid")
 	wait_port "$port"
@@ -138,12 +139,17 @@ ref_run() {
 
 # (a) bare evhttp
 say "(a) ref_bare, ${warmup} warm-up + ${duration}"
-ref_run ref_bare "$p_bare"
+ref_run ref_bare ref_bare "$p_bare"
 
 # (b) one Redis round trip
 flushall
 say "(b) ref_redis, ${warmup} warm-up + ${duration}"
-ref_run ref_redis "$p_ref" -s "$sock" -k "$secret"
+ref_run ref_redis ref_redis "$p_ref" -s "$sock" -k "$secret"
+
+# (b') the same with the daemon's JSON reader (adapters/jread.c)
+flushall
+say "(b') ref_redis -j, ${warmup} warm-up + ${duration}"
+ref_run ref_jread ref_redis "$p_ref" -s "$sock" -k "$secret" -j
 
 # (c) the daemon
 flushall
@@ -261,8 +267,11 @@ cpu_us() {
 	read -r -a cpu <"$work/$1.cpu"
 	per_req $((cpu[0] + cpu[1] + cpu[2])) "$1"
 }
-ratio=$(awk -v a="$(field towerbot rps)" -v b="$(field ref_redis rps)" \
-	'BEGIN { printf "%.0f", 100 * a / b }')
+# ratio REF: towerbot's requests/s as a percentage of REF's.
+ratio() {
+	awk -v a="$(field towerbot rps)" -v b="$(field "$1" rps)" \
+		'BEGIN { printf "%.0f", 100 * a / b }'
+}
 out=${TMPDIR:-/tmp}/towerbot-bench-results.md
 {
 	echo "$(run_stamp), wrk -t$threads -c$connections" \
@@ -274,9 +283,11 @@ out=${TMPDIR:-/tmp}/towerbot-bench-results.md
 	echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 	row "(a) ref_bare: evhttp, 200" ref_bare
 	row "(b) ref_redis: parse + 1 Redis round trip" ref_redis
+	row "(b') ref_redis -j: (b), parsed with jread" ref_jread
 	row "(c) towerbot" towerbot
 	echo
-	echo "- towerbot / (b): **${ratio} %** of requests/s"
+	echo "- towerbot / (b): **$(ratio ref_redis) %** of requests/s;" \
+		"towerbot / (b'): $(ratio ref_jread) %"
 	echo "- CPU per webhook, server + Redis + sink (steadier than" \
 		"requests/s on a shared machine): (b) $(cpu_us ref_redis) us," \
 		"(c) $(cpu_us towerbot) us; (b)/(c) = **$(awk \
