@@ -173,6 +173,12 @@ botd_store_state(void *arg, int up)
 {
 	struct botd *bd = arg;
 
+	/*
+	 * A Redis we (re)connect to may not hold what the seen cache says
+	 * was recorded (a restart without persistence, a failover): forget.
+	 */
+	if (up && bd->seen != NULL)
+		memset(bd->seen, 0, BOTD_SEEN_SLOTS * sizeof(*bd->seen));
 	if (up && bd->deliver != NULL && store_redis_up(bd->store) &&
 	    store_redis_up(bd->qstore) && store_redis_up(bd->qstore_n)) {
 		deliver_store_up(bd->deliver);
@@ -401,8 +407,7 @@ botd_setup(struct botd *bd, const char *config_path, char *err, size_t errlen)
 	bd->identities = bcast_identities(bd);
 	bd->scratch_ev = xcalloc(1, sizeof(*bd->scratch_ev));
 	bd->scratch_cmd = xcalloc(1, sizeof(*bd->scratch_cmd));
-	bd->seen_user = xcalloc(BOTD_SEEN_SLOTS, sizeof(*bd->seen_user));
-	bd->seen_chat = xcalloc(BOTD_SEEN_SLOTS, sizeof(*bd->seen_chat));
+	bd->seen = xcalloc(BOTD_SEEN_SLOTS, sizeof(*bd->seen));
 	if ((bd->outbox = outbox_new(bd->base)) == NULL) {
 		snprintf(err, errlen, "outbox: curl_multi_init failed");
 		return (-1);
@@ -497,8 +502,7 @@ botd_teardown(struct botd *bd)
 	free(bd->identities);
 	free(bd->scratch_ev);
 	free(bd->scratch_cmd);
-	free(bd->seen_user);
-	free(bd->seen_chat);
+	free(bd->seen);
 	free(bd->redis_url);
 	log_close();
 }

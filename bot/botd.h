@@ -33,12 +33,15 @@ struct bot_ident {
 };
 
 /*
- * Plain chat messages need the store only to record the sender and the
- * account that reached the chat; both change rarely.  These direct-mapped
- * caches remember, per (adapter, user) the hash of name and username, per
- * (adapter, account, chat) that it was recorded, and when; a message whose
- * sender and chat were recorded unchanged within the last minute needs no
- * Redis call (towerbot.lua refreshes "seen" at most once a minute anyway).
+ * Plain chat messages need the store only to record the sender, that they
+ * are in the chat (kick_on_blacklist) and the account that reached the
+ * chat; all change rarely.  This direct-mapped cache remembers, per
+ * (adapter, account, chat, user), the hash of the name and username
+ * recorded, and when; a message from a sender recorded unchanged in that
+ * chat within the last minute needs no Redis call (towerbot.lua refreshes
+ * "seen" at most once a minute anyway).  Keyed by the pair, not by sender
+ * and chat apart: someone recently seen, talking in a chat recently seen,
+ * may still be new to that chat.
  */
 #define BOTD_SEEN_SLOTS 65536
 struct bot_seen {
@@ -89,9 +92,8 @@ struct botd {
 	 * request. */
 	struct chat_event *scratch_ev;
 	struct command *scratch_cmd;
-	struct bot_seen *seen_user; /* BOTD_SEEN_SLOTS each */
-	struct bot_seen *seen_chat;
-	int draining; /* SIGTERM received */
+	struct bot_seen *seen; /* BOTD_SEEN_SLOTS */
+	int draining;          /* SIGTERM received */
 	struct event *drain_timer;
 	struct event *sig_term, *sig_int, *sig_hup, *sig_chld;
 	int64_t started;

@@ -25,8 +25,8 @@ struct inbound_op {
 	void *arg;
 	char op[CMD_NAME_MAX];
 	int urgent;
-	/* a plain message: remember sender and chat once recorded */
-	uint64_t user_key, user_val, chat_key;
+	/* a plain message: remember the sender in the chat once recorded */
+	uint64_t seen_key, seen_val;
 };
 
 /* FNV-1a over the strings, each followed by a 0 byte; never 0. */
@@ -178,13 +178,9 @@ inbound_reply(void *arg, enum store_status st, const redisReply *r)
 				     ? r->str
 				     : "unexpected reply"));
 	}
-	if (res.st == STORE_OK && op->user_key != 0) {
-		uint64_t now = botd_mono_ms();
-
-		inbound_seen_put(op->bd->seen_user, op->user_key, op->user_val,
-		    now);
-		inbound_seen_put(op->bd->seen_chat, op->chat_key, 1, now);
-	}
+	if (res.st == STORE_OK && op->seen_key != 0)
+		inbound_seen_put(op->bd->seen, op->seen_key, op->seen_val,
+		    botd_mono_ms());
 	if (op->done != NULL)
 		op->done(op->arg, &res);
 	free(op);
@@ -409,17 +405,13 @@ inbound_submit(struct botd *bd, const char *adapter, const char *account,
 
 	op = xcalloc(1, sizeof(*op));
 	if (!is_cmd && ev->kind == CHAT_MESSAGE) {
-		const char *u[] = { adapter, ev->from.id };
+		const char *k[] = { adapter, account, ev->chat, ev->from.id };
 		const char *v[] = { ev->from.name, ev->from.username };
-		const char *c[] = { adapter, account, ev->chat };
-		uint64_t mono = botd_mono_ms();
 
-		op->user_key = inbound_hash(u, 2);
-		op->user_val = inbound_hash(v, 2);
-		op->chat_key = inbound_hash(c, 3);
-		if (inbound_seen(bd->seen_user, op->user_key, op->user_val,
-			mono) &&
-		    inbound_seen(bd->seen_chat, op->chat_key, 1, mono)) {
+		op->seen_key = inbound_hash(k, 4);
+		op->seen_val = inbound_hash(v, 2);
+		if (inbound_seen(bd->seen, op->seen_key, op->seen_val,
+			botd_mono_ms())) {
 			bd->metrics.webhook_cached++;
 			free(op);
 			free(params);

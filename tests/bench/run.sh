@@ -109,7 +109,7 @@ measure() {
 # the commands its script runs).
 redis_calls() {
 	tr -d '\r' <"$work/$1.redis" | awk -F'[:,=]' -v n="$(field "$1" requests)" '
-	/^cmdstat_(evalsha|xadd|xreadgroup|xack|xdel):/ {
+	/^cmdstat_(evalsha|fcall|xadd|xreadgroup|xack|xdel):/ {
 		sub(/^cmdstat_/, "", $1)
 		line = line sprintf("%s%s %.2f/webhook %.1f us/call",
 		    line == "" ? "" : ", ", $1, $3 / n, $7)

@@ -4,7 +4,8 @@
  * is distinct (its own event id, so the daemon does the real work rather
  * than the duplicate path) and signed for now (the platforms' replay
  * windows are 5 minutes and more), from USERS users in CHATS chats; one
- * in five is "/signup", the others plain chat lines, like wrk/telegram.lua.
+ * in five is "/signup" (any user, any chat), the others plain chat lines
+ * (a user in one of their two chats), like wrk/telegram.lua.
  *
  *	bench_sign -P PLATFORM -n N -t THREADS -s SINK_URL -o PREFIX [-b BASE]
  *
@@ -417,12 +418,20 @@ main(int argc, char *argv[])
 			e.seq = base + t * per + i;
 			e.id = (unsigned long long)e.now * 10000000ULL + e.seq;
 			e.user = 1 + (unsigned int)(random() % SIGN_USERS);
-			e.chat = 1 + (unsigned int)(random() % SIGN_CHATS);
-			e.text =
-			    i % 5 == 4
-				? "/signup"
-				: sign_lines[i % (sizeof(sign_lines) /
-						     sizeof(sign_lines[0]))];
+			if (i % 5 == 4) {
+				e.chat =
+				    1 + (unsigned int)(random() % SIGN_CHATS);
+				e.text = "/signup";
+			} else {
+				/* wrk/telegram.lua's member_chat(). */
+				e.chat =
+				    random() % 2 == 0
+					? e.user % SIGN_CHATS + 1
+					: (e.user * 7 + 3) % SIGN_CHATS + 1;
+				e.text =
+				    sign_lines[i % (sizeof(sign_lines) /
+						       sizeof(sign_lines[0]))];
+			}
 			len = fn(&e, line, SIGN_LINE);
 			if (len < 0 || len >= SIGN_LINE) {
 				fprintf(stderr,

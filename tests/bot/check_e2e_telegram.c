@@ -657,6 +657,52 @@ START_TEST(bad_requests_are_refused)
 }
 END_TEST
 
+/*
+ * A member who talks in a second chat within the minute the daemon
+ * remembers them is recorded in that chat too: kick_on_blacklist removes
+ * them from every chat they were seen in (tb:mchats:<adapter>:<user>).
+ */
+START_TEST(member_is_recorded_in_every_chat_they_talk_in)
+{
+	static const char *const chats[] = { CHAT, "-100200301", "-100200302" };
+	/* Nobody else in this suite: the daemon cannot remember them from
+	 * an earlier test (Redis is flushed between tests, the daemon's
+	 * memory is not). */
+	static const char dan[] = "2077";
+	redisContext *c;
+	redisReply *r;
+	size_t i;
+
+	/* Alice talks in all three first, so every chat is recently seen. */
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(daemon_tg_send(e2e_d, chats[i], ALICE,
+				     who_name(ALICE), who_user(ALICE),
+				     "good morning", NULL),
+		    200);
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(daemon_tg_send(e2e_d, chats[i], dan,
+				     who_name(dan), who_user(dan),
+				     "hello everyone", NULL),
+		    200);
+	/* Again in the first: nothing new to record, still answered. */
+	ck_assert_int_eq(daemon_tg_send(e2e_d, CHAT, dan, who_name(dan),
+			     who_user(dan), "me again", NULL),
+	    200);
+	c = redis_server_connect(e2e_rs);
+	ck_assert_ptr_nonnull(c);
+	for (i = 0; i < 3; i++) {
+		r = redisCommand(c, "SISMEMBER tb:mchats:tg:%s %s", dan,
+		    chats[i]);
+		ck_assert_ptr_nonnull(r);
+		ck_assert_msg(r->type == REDIS_REPLY_INTEGER && r->integer == 1,
+		    "Dan not recorded in chat %s", chats[i]);
+		freeReplyObject(r);
+	}
+	redisFree(c);
+	expect_quiet("plain messages");
+}
+END_TEST
+
 /* A 429 with retry_after 2: the reply still arrives, 2 s or more later. */
 START_TEST(retry_after_is_honoured)
 {
@@ -929,6 +975,7 @@ e2e_telegram_suite(void)
 	tcase_add_test(tc, unknown_command_points_to_help);
 	tcase_add_test(tc, bad_requests_are_refused);
 	tcase_add_test(tc, retry_after_is_honoured);
+	tcase_add_test(tc, member_is_recorded_in_every_chat_they_talk_in);
 	suite_add_tcase(s, tc);
 
 	tcase_add_checked_fixture(lc, NULL, e2e_lifecycle_teardown);

@@ -5,6 +5,9 @@
 -- five is "/signup" (with its bot_command entity), the others plain chat
 -- lines, from USERS distinct users in CHATS chats; chat i (1..CHATS) has
 -- id -1001000000000 - i, as run.sh assumes when it opens the activities.
+-- A user talks in the two chats they are a member of (member_chat); a
+-- "/signup" comes from any user in any chat, so that nearly every one
+-- signs someone new up.
 --
 -- wrk -s telegram.lua URL -- OFFSET SECRET USERS CHATS
 -- done() prints one line: "BENCH requests=... rps=... p50_ms=... ..."
@@ -51,14 +54,23 @@ function init(args)
    wrk.headers["X-Telegram-Bot-Api-Secret-Token"] = secret
 end
 
+-- The k-th (1 or 2) of the two chats user u is a member of.
+function member_chat(u, k)
+   if k == 1 then
+      return (u % chats) + 1
+   end
+   return ((u * 7 + 3) % chats) + 1
+end
+
 function request()
    local user, chat, text, ent
    n = n + 1
    user = math.random(users)
-   chat = math.random(chats)
    if n % 5 == 0 then
+      chat = math.random(chats)
       text, ent = "/signup", signup_entities
    else
+      chat = member_chat(user, math.random(2))
       text, ent = lines[(n % #lines) + 1], ""
    end
    return wrk.format(nil, nil, nil, string.format(fmt,
