@@ -38,7 +38,7 @@ perf_platform=""
 keep=0
 port_base=${BENCH_PORT_BASE:-18500}
 # requests generated per second of run: above any rate seen here
-per_second_max=${BENCH_MAX_RPS:-40000}
+per_second_max=${BENCH_MAX_RPS:-60000}
 
 bench_name=platforms.sh
 usage_lines=4,7
