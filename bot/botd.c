@@ -20,6 +20,7 @@
 #include "bot/bcast.h"
 #include "bot/botd_run.h"
 #include "bot/deliver.h"
+#include "bot/evloop.h"
 #include "bot/http.h"
 #include "bot/log.h"
 #include "bot/outbox.h"
@@ -330,29 +331,6 @@ botd_stdin_pollable(void)
 	return (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
 }
 
-/*
- * The loop: epoll with a changelist.  evhttp turns a connection's read
- * event off when a request is in and its write event on for the reply;
- * libcurl and hiredis flip theirs as often.  With the changelist the flips
- * of one loop pass reach the kernel as one epoll_ctl per descriptor, not
- * one each (about a tenth of the daemon's CPU under load).  libevent warns
- * that this is unsafe with descriptors cloned by dup(); the daemon never
- * dup()s one it watches.
- */
-static struct event_base *
-botd_base_new(void)
-{
-	struct event_config *ec;
-	struct event_base *base;
-
-	if ((ec = event_config_new()) == NULL)
-		return (NULL);
-	event_config_set_flag(ec, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
-	base = event_base_new_with_config(ec);
-	event_config_free(ec);
-	return (base);
-}
-
 int
 botd_setup(struct botd *bd, const char *config_path, char *err, size_t errlen)
 {
@@ -386,7 +364,7 @@ botd_setup(struct botd *bd, const char *config_path, char *err, size_t errlen)
 		snprintf(err, errlen, "curl_global_init failed");
 		return (-1);
 	}
-	if ((bd->base = botd_base_new()) == NULL) {
+	if ((bd->base = evloop_base_new()) == NULL) {
 		snprintf(err, errlen, "event_base_new failed");
 		return (-1);
 	}

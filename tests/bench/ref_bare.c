@@ -12,7 +12,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 
-#include "loop.h"
+#include "bot/evloop.h"
 
 static void bare_reply(struct evhttp_request *, void *);
 static void bare_stop(evutil_socket_t, short, void *);
@@ -60,7 +60,7 @@ main(int argc, char *argv[])
 		return (2);
 	}
 	signal(SIGPIPE, SIG_IGN);
-	if ((base = bench_base_new()) == NULL ||
+	if ((base = evloop_base_new()) == NULL ||
 	    (http = evhttp_new(base)) == NULL ||
 	    (buf = evbuffer_new()) == NULL) {
 		fprintf(stderr, "ref_bare: libevent setup failed\n");

@@ -26,7 +26,7 @@
 
 #include "adapters/jread.h"
 #include "adapters/sig.h"
-#include "loop.h"
+#include "bot/evloop.h"
 
 #define REF_SCRIPT                                                             \
 	"if redis.call('SET', KEYS[1], '1', 'NX', 'EX', 86400) then "          \
@@ -270,7 +270,7 @@ main(int argc, char *argv[])
 	signal(SIGPIPE, SIG_IGN);
 	if (ref_load_script(sock, rs.sha) == -1)
 		return (1);
-	if ((rs.base = bench_base_new()) == NULL ||
+	if ((rs.base = evloop_base_new()) == NULL ||
 	    (http = evhttp_new(rs.base)) == NULL) {
 		fprintf(stderr, "ref_redis: libevent setup failed\n");
 		return (1);

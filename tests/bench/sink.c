@@ -34,7 +34,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 
-#include "loop.h"
+#include "bot/evloop.h"
 
 #define SINK_OK_TG     "{\"ok\":true,\"result\":{\"message_id\":1}}"
 #define SINK_OK_SLACK  "{\"ok\":true,\"channel\":\"C1\",\"ts\":\"1.000001\"}"
@@ -316,7 +316,7 @@ main(int argc, char *argv[])
 		return (2);
 	}
 	signal(SIGPIPE, SIG_IGN);
-	if ((sk.base = bench_base_new()) == NULL ||
+	if ((sk.base = evloop_base_new()) == NULL ||
 	    (http = evhttp_new(sk.base)) == NULL ||
 	    (sk.buf = evbuffer_new()) == NULL) {
 		fprintf(stderr, "sink: libevent setup failed\n");
