@@ -30,9 +30,11 @@
 #include "core/command.h"
 #include "core/xmem.h"
 
-#define BOTD_DRAIN_MS   10000
-#define BOTD_OP_TIMEOUT 1500 /* ms; well under every platform's deadline */
-#define BOTD_SPAWN_WAIT 10000
+#define BOTD_DRAIN_MS 10000
+/* After the end of stdin, time for the last console replies to go out. */
+#define BOTD_CONSOLE_GRACE_MS 1000
+#define BOTD_OP_TIMEOUT       1500 /* ms; well under every platform's deadline */
+#define BOTD_SPAWN_WAIT       10000
 
 int64_t
 botd_now(void)
@@ -214,17 +216,12 @@ botd_drain_timeout(evutil_socket_t fd, short what, void *arg)
 	event_base_loopexit(bd->base, NULL);
 }
 
+/* Stop accepting, drain what is in flight, then leave the loop. */
 static void
-botd_sig_term(evutil_socket_t sig, short what, void *arg)
+botd_stop(struct botd *bd)
 {
-	struct botd *bd = arg;
 	struct timeval tv = { BOTD_DRAIN_MS / 1000, 0 };
 
-	(void)what;
-	if (bd->draining)
-		return;
-	LOG(LL_INFO, "main", KS("signal", sig == SIGINT ? "INT" : "TERM"),
-	    KS("outcome", "draining"));
 	bd->draining = 1;
 	if (bd->http != NULL)
 		http_server_stop_accepting(bd->http);
@@ -238,6 +235,48 @@ botd_sig_term(evutil_socket_t sig, short what, void *arg)
 	if (bd->drain_timer != NULL)
 		evtimer_add(bd->drain_timer, &tv);
 	botd_drain_check(bd);
+}
+
+static void
+botd_sig_term(evutil_socket_t sig, short what, void *arg)
+{
+	struct botd *bd = arg;
+
+	(void)what;
+	if (bd->draining)
+		return;
+	LOG(LL_INFO, "main", KS("signal", sig == SIGINT ? "INT" : "TERM"),
+	    KS("outcome", "draining"));
+	botd_stop(bd);
+}
+
+static void
+botd_console_done(evutil_socket_t fd, short what, void *arg)
+{
+	struct botd *bd = arg;
+
+	(void)fd;
+	(void)what;
+	if (bd->draining)
+		return;
+	LOG(LL_INFO, "main", KS("cause", "stdin_closed"),
+	    KS("outcome", "draining"));
+	botd_stop(bd);
+}
+
+void
+botd_console_eof(struct botd *bd)
+{
+	struct timeval tv = { BOTD_CONSOLE_GRACE_MS / 1000,
+		(BOTD_CONSOLE_GRACE_MS % 1000) * 1000 };
+	size_t i;
+
+	for (i = 0; i < bd->nidents; i++)
+		if (strcmp(bd->idents[i].acfg->platform, "console") != 0)
+			return; /* webhooks still come in */
+	if (!bd->draining)
+		event_base_once(bd->base, -1, EV_TIMEOUT, botd_console_done, bd,
+		    &tv);
 }
 
 /*

@@ -112,5 +112,13 @@ uint64_t botd_mono_us(void);
 
 /* Check whether draining is finished, and if so leave the loop. */
 void botd_drain_check(struct botd *);
+/*
+ * The console's stdin reached its end (Ctrl-D, or the end of a piped
+ * script).  With no other adapter configured there is nothing left to
+ * serve: the daemon stops like on SIGTERM, a second later so that the
+ * replies to the last lines are printed first.  Otherwise it keeps
+ * serving webhooks.
+ */
+void botd_console_eof(struct botd *);
 
 #endif /* BOT_BOTD_H */

@@ -50,6 +50,7 @@ stdin_event_cb(struct bufferevent *bev, short what, void *arg)
 		LOG(LL_INFO, "console", KS("adapter", sr->adapter),
 		    KS("outcome", "stdin_closed"));
 		bufferevent_disable(sr->bev, EV_READ);
+		botd_console_eof(sr->bd);
 	}
 }
 

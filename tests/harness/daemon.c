@@ -64,7 +64,6 @@ struct daemon {
 
 static pid_t daemon_spawn(const char *, char *const *, const char *);
 static int daemon_reap(pid_t *, int);
-static int daemon_free_port(void);
 static int daemon_write_config(struct daemon *);
 static int daemon_merge_extra(json_t *, const char *, const char *);
 static int daemon_mock_start(struct daemon *);
@@ -160,8 +159,7 @@ daemon_reap(pid_t *pid, int wait_ms)
 	return (-1);
 }
 
-/* A port that was free a moment ago (bind 127.0.0.1:0, read it, close). */
-static int
+int
 daemon_free_port(void)
 {
 	struct sockaddr_in sin;

@@ -78,6 +78,8 @@ int daemon_relisten(struct daemon *);
 
 /* The daemon's pid, or -1 while stopped. */
 int daemon_pid(const struct daemon *);
+/* A port that was free a moment ago (bind 127.0.0.1:0, read it, close). */
+int daemon_free_port(void);
 
 /* URL of path on the daemon / on the mock (malloc'd; caller frees). */
 char *daemon_url(const struct daemon *, const char *path);
