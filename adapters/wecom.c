@@ -33,6 +33,31 @@
 #define WECOM_TOKEN_LIFE_MAX 86400
 #define WECOM_USER_PREFIX    "user:" /* a 1:1 chat with the app */
 
+enum wecom_kind {
+	WECOM_GET = 0, /* URL verification: echostr */
+	WECOM_XML,     /* app callback */
+	WECOM_JSON,    /* smart-robot callback */
+};
+
+/* One opened (checked and decrypted) callback. */
+struct wecom_in {
+	enum wecom_kind kind;
+	struct wecom_plain p;
+};
+
+/*
+ * The callback verify opened last, kept for parse, which bot/ calls next
+ * with the same request: opening it (XML or JSON, SHA-1, Base64, AES) is
+ * most of a WeCom webhook's cost.  Parse takes it only if query and body
+ * are byte for byte the ones verify opened.
+ */
+struct wecom_opened {
+	struct wecom_in in;
+	char *query;
+	char *body;
+	size_t len;
+};
+
 struct wecom {
 	char *corp_id;     /* receiveid of app callbacks; or NULL */
 	char *corp_secret; /* with corp_id: the app APIs; or NULL */
@@ -44,18 +69,7 @@ struct wecom {
 	int64_t token_exp;
 	int64_t token_life;
 	struct jr_doc doc; /* the last JSON body, plaintext or answer read */
-};
-
-enum wecom_kind {
-	WECOM_GET = 0, /* URL verification: echostr */
-	WECOM_XML,     /* app callback */
-	WECOM_JSON,    /* smart-robot callback */
-};
-
-/* One opened (checked and decrypted) callback. */
-struct wecom_in {
-	enum wecom_kind kind;
-	struct wecom_plain p;
+	struct wecom_opened opened; /* body NULL: none */
 };
 
 /* Parser state for wecom_xml_parse. */
@@ -83,6 +97,9 @@ static int wecom_mac(const char *, const char *, const char *, const char *,
     unsigned char *);
 static char *wecom_extract(struct wecom *, const struct webhook *,
     enum wecom_kind *, enum adapter_rc *);
+static void wecom_opened_clear(struct wecom_opened *);
+static int wecom_opened_take(struct wecom *, const struct webhook *,
+    struct wecom_in *);
 static enum adapter_rc wecom_open(struct wecom *, const struct webhook *,
     const int64_t *, struct wecom_in *);
 static int wecom_receiver_ok(struct wecom *, const struct wecom_in *);
@@ -560,6 +577,7 @@ wecom_free(void *priv)
 	adapter_secret_free(w->access_token);
 	explicit_bzero(w->key, sizeof(w->key));
 	jr_free(&w->doc);
+	wecom_opened_clear(&w->opened);
 	free(w);
 }
 
@@ -684,15 +702,53 @@ done:
 	return (rc);
 }
 
+static void
+wecom_opened_clear(struct wecom_opened *o)
+{
+	wecom_plain_clear(&o->in.p);
+	free(o->query);
+	free(o->body);
+	memset(o, 0, sizeof(*o));
+}
+
 static enum adapter_rc
 wecom_verify(void *priv, const struct webhook *wh, int64_t now)
 {
-	struct wecom_in in;
+	struct wecom *w = priv;
+	struct wecom_opened *o = &w->opened;
 	enum adapter_rc rc;
 
-	rc = wecom_open(priv, wh, &now, &in);
-	wecom_plain_clear(&in.p);
+	wecom_opened_clear(o);
+	if ((rc = wecom_open(w, wh, &now, &o->in)) != ADAPTER_OK) {
+		wecom_plain_clear(&o->in.p);
+		return (rc);
+	}
+	o->query = xstrdup(wh->query != NULL ? wh->query : "");
+	o->body = xmalloc(wh->len + 1);
+	if (wh->len > 0)
+		memcpy(o->body, wh->body, wh->len);
+	o->len = wh->len;
 	return (rc);
+}
+
+/*
+ * Into *in: what verify opened from this very request (0), or -1 when it
+ * opened something else or nothing.
+ */
+static int
+wecom_opened_take(struct wecom *w, const struct webhook *wh,
+    struct wecom_in *in)
+{
+	struct wecom_opened *o = &w->opened;
+	const char *q = wh->query != NULL ? wh->query : "";
+
+	if (o->body == NULL || o->len != wh->len || strcmp(o->query, q) != 0 ||
+	    (wh->len > 0 && memcmp(o->body, wh->body, wh->len) != 0))
+		return (-1);
+	*in = o->in;
+	memset(&o->in, 0, sizeof(o->in));
+	wecom_opened_clear(o);
+	return (0);
 }
 
 static void
@@ -892,8 +948,9 @@ wecom_parse(void *priv, const struct webhook *wh, struct chat_event *ev,
 	struct wecom_in in;
 	enum adapter_rc rc;
 
-	/* verify ran first; this only repeats its decryption */
-	if (wecom_open(priv, wh, NULL, &in) != ADAPTER_OK)
+	/* verify ran first: take what it opened, or open it again */
+	if (wecom_opened_take(priv, wh, &in) == -1 &&
+	    wecom_open(priv, wh, NULL, &in) != ADAPTER_OK)
 		return (ADAPTER_EPARSE);
 	switch (in.kind) {
 	case WECOM_GET:

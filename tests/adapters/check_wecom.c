@@ -825,6 +825,71 @@ START_TEST(payload_shapes)
 }
 END_TEST
 
+/*
+ * parse takes what verify decrypted only for the very request verify
+ * checked: handed another request, it opens that one.
+ */
+START_TEST(parse_opens_the_request_it_is_given)
+{
+	static const char *const plain[] = {
+		"{\"msgid\":\"a1\",\"chatid\":\"g\",\"chattype\":\"group\","
+		"\"from\":{\"userid\":\"lisi\"},\"msgtype\":\"text\","
+		"\"text\":{\"content\":\"first\"}}",
+		"{\"msgid\":\"b2\",\"chatid\":\"g\",\"chattype\":\"group\","
+		"\"from\":{\"userid\":\"wangwu\"},\"msgtype\":\"text\","
+		"\"text\":{\"content\":\"second\"}}",
+	};
+	void *w3 = wc_make("w3", W3_CORP, NULL, 1);
+	char sig[2][WECOM_SIG_LEN], *enc[2], *q[2], *body[2];
+	const char *hdr[] = { NULL };
+	struct webhook wh[2];
+	struct chat_event ev;
+	struct webreply rep;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		wc_seal(plain[i], "", strlen(plain[i]), &enc[i], sig[i]);
+		q[i] = wc_query(sig[i], W3_TS, W3_NONCE, NULL);
+		body[i] = wc_json_body(enc[i]);
+		wh[i] = (struct webhook){ "POST", q[i], "", hdr, body[i],
+			strlen(body[i]) };
+	}
+	memset(&rep, 0, sizeof(rep));
+	/* verify the first, parse the second: the second's content */
+	ck_assert_int_eq(adapter_wecom.verify(w3, &wh[0], 1700000000),
+	    ADAPTER_OK);
+	ck_assert_int_eq(adapter_wecom.parse(w3, &wh[1], &ev, &rep),
+	    ADAPTER_OK);
+	ck_assert_str_eq(ev.event_id, "b2");
+	ck_assert_str_eq(ev.text, "second");
+	/* the first again, without a verify in between */
+	ck_assert_int_eq(adapter_wecom.parse(w3, &wh[0], &ev, &rep),
+	    ADAPTER_OK);
+	ck_assert_str_eq(ev.event_id, "a1");
+	/* verify then parse the same: its content, taken once */
+	ck_assert_int_eq(adapter_wecom.verify(w3, &wh[1], 1700000000),
+	    ADAPTER_OK);
+	ck_assert_int_eq(adapter_wecom.parse(w3, &wh[1], &ev, &rep),
+	    ADAPTER_OK);
+	ck_assert_str_eq(ev.text, "second");
+	ck_assert_int_eq(adapter_wecom.parse(w3, &wh[1], &ev, &rep),
+	    ADAPTER_OK);
+	ck_assert_str_eq(ev.from.id, "wangwu");
+	/* a request that fails verify leaves nothing behind */
+	ck_assert_int_eq(adapter_wecom.verify(w3, &wh[0], 1800000000),
+	    ADAPTER_EAUTH);
+	ck_assert_int_eq(adapter_wecom.parse(w3, &wh[1], &ev, &rep),
+	    ADAPTER_OK);
+	ck_assert_str_eq(ev.event_id, "b2");
+	for (i = 0; i < 2; i++) {
+		free(body[i]);
+		free(q[i]);
+		free(enc[i]);
+	}
+	adapter_wecom.free(w3);
+}
+END_TEST
+
 /* The recorded event has no member ids: nothing to join, SKIP. */
 START_TEST(external_chat_fixture_without_members_skips)
 {
@@ -1150,6 +1215,7 @@ wecom_suite(void)
 	tcase_add_loop_test(tc, payload_shapes, 0,
 	    sizeof(shape_rows) / sizeof(shape_rows[0]));
 	tcase_add_test(tc, external_chat_fixture_without_members_skips);
+	tcase_add_test(tc, parse_opens_the_request_it_is_given);
 	tcase_add_test(tc, format_group_robot);
 	tcase_add_test(tc, format_response_url);
 	tcase_add_test(tc, format_app_sends_need_token);
