@@ -41,7 +41,8 @@
  *          "ontime": false, "late": 31750,
  *          "missing": [{"platform": "telegram", "more": 6}]}
  *     (core/broadcast.h; "missing" is [] when nothing is missing)
- *     404 {"error": "no node city/x"}; 422 {"error": "no chat matched"}
+ *     422 {"error": "no chat matched"} (no such node, or no chat in it
+ *     passes the filters)
  *
  *   GET /api/v1/broadcasts/{id}
  *     200 {"id": 42, "text": "...", "created": 1795900000 (unix seconds),
@@ -50,12 +51,13 @@
  *          "max_s": 0.4, "ack_chats": 1, "ack_members": 3}, ...]}
  *     (p50_s, p95_s, max_s are null while nothing was delivered at that
  *     level)
- *     404 {"error": "no broadcast 42"}
+ *     404 {"error": "no such broadcast"}
  *
  *   POST /api/v1/nodes/move          Content-Type: application/json
  *     body: {"from": "city/v001", "to": "city/v200"}
  *     200 {"nodes": 24, "chats": 24}
- *     409 {"error": "city/v200 exists or is inside city/v001"}
+ *     409 {"error": "cannot move: the target exists or lies inside the
+ *     source"}
  */
 #include <errno.h>
 #include <getopt.h>
@@ -105,6 +107,8 @@ static void ctl_answer_clear(struct ctl_answer *);
 static int ctl_refused(struct ctl *, const struct ctl_answer *);
 static int ctl_verbatim(const struct ctl_answer *);
 static int ctl_json_out(const struct ctl *, struct ctl_answer *, int *);
+static int ctl_call(struct ctl *, const char *, const char *, const char *,
+    const char *, size_t, struct ctl_answer *, int *);
 static char *ctl_dump(json_t *);
 static long long ctl_int(const json_t *, const char *);
 static void ctl_seconds(char *, size_t, const json_t *, const char *);
@@ -316,6 +320,30 @@ ctl_refused(struct ctl *c, const struct ctl_answer *a)
 	return (CTL_EXIT_REFUSED);
 }
 
+/*
+ * ctl_request(), then what every command does with the answer: the daemon
+ * unreachable (said), --json (printed verbatim), a refusal (said).  1 when
+ * the command is done, with *rc its exit status; 0 with *a an accepted
+ * answer for the caller to show and release (ctl_answer_clear).
+ */
+static int
+ctl_call(struct ctl *c, const char *method, const char *route,
+    const char *ctype, const char *body, size_t len, struct ctl_answer *a,
+    int *rc)
+{
+	if (ctl_request(c, method, route, ctype, body, len, a) == -1) {
+		*rc = CTL_EXIT_TROUBLE;
+		return (1);
+	}
+	if (ctl_json_out(c, a, rc))
+		return (1);
+	if ((*rc = ctl_refused(c, a)) != 0) {
+		ctl_answer_clear(a);
+		return (1);
+	}
+	return (0);
+}
+
 /* --json: the body as it came, newline-terminated. */
 static int
 ctl_verbatim(const struct ctl_answer *a)
@@ -446,7 +474,7 @@ ctl_broadcast(struct ctl *c, int argc, char **argv)
 	const char *path, *tag = NULL, *purpose = NULL;
 	long level = -1;
 	size_t i, tlen;
-	int ch, urgent = 0, rc;
+	int ch, urgent = 0, rc, done;
 
 	/* glibc: start afresh on the sub-argv; options may follow PATH, and
 	 * "--" ends them (for a text that starts with "-") */
@@ -521,17 +549,11 @@ ctl_broadcast(struct ctl *c, int argc, char **argv)
 		fprintf(stderr, "towerctl: out of memory\n");
 		return (CTL_EXIT_TROUBLE);
 	}
-	rc = ctl_request(c, "POST", "/api/v1/broadcasts", "application/json",
-	    body, strlen(body), &a);
+	done = ctl_call(c, "POST", "/api/v1/broadcasts", "application/json",
+	    body, strlen(body), &a, &rc);
 	free(body);
-	if (rc == -1)
-		return (CTL_EXIT_TROUBLE);
-	if (ctl_json_out(c, &a, &rc))
+	if (done)
 		return (rc);
-	if ((rc = ctl_refused(c, &a)) != 0) {
-		ctl_answer_clear(&a);
-		return (rc);
-	}
 	ctl_seconds(eta, sizeof(eta), a.root, "eta_s");
 	v = json_object_get(a.root, "deadline_s");
 	if (json_is_number(v))
@@ -576,7 +598,7 @@ ctl_report(struct ctl *c, int argc, char **argv)
 	struct tm tm;
 	time_t t;
 	size_t i, k;
-	int rc;
+	int rc, done;
 
 	if (argc != 2)
 		ctl_usage();
@@ -588,16 +610,10 @@ ctl_report(struct ctl *c, int argc, char **argv)
 		return (CTL_EXIT_TROUBLE);
 	}
 	route = xasprintf("/api/v1/broadcasts/%s", argv[1]);
-	rc = ctl_request(c, "GET", route, NULL, NULL, 0, &a);
+	done = ctl_call(c, "GET", route, NULL, NULL, 0, &a, &rc);
 	free(route);
-	if (rc == -1)
-		return (CTL_EXIT_TROUBLE);
-	if (ctl_json_out(c, &a, &rc))
+	if (done)
 		return (rc);
-	if ((rc = ctl_refused(c, &a)) != 0) {
-		ctl_answer_clear(&a);
-		return (rc);
-	}
 	snprintf(when, sizeof(when), "?");
 	v = json_object_get(a.root, "created");
 	if (json_is_number(v)) {
@@ -643,7 +659,7 @@ ctl_move(struct ctl *c, int argc, char **argv)
 {
 	struct ctl_answer a;
 	char *body;
-	int rc, i;
+	int rc, i, done;
 
 	if (argc != 3)
 		ctl_usage();
@@ -662,17 +678,11 @@ ctl_move(struct ctl *c, int argc, char **argv)
 		fprintf(stderr, "towerctl: out of memory\n");
 		return (CTL_EXIT_TROUBLE);
 	}
-	rc = ctl_request(c, "POST", "/api/v1/nodes/move", "application/json",
-	    body, strlen(body), &a);
+	done = ctl_call(c, "POST", "/api/v1/nodes/move", "application/json",
+	    body, strlen(body), &a, &rc);
 	free(body);
-	if (rc == -1)
-		return (CTL_EXIT_TROUBLE);
-	if (ctl_json_out(c, &a, &rc))
+	if (done)
 		return (rc);
-	if ((rc = ctl_refused(c, &a)) != 0) {
-		ctl_answer_clear(&a);
-		return (rc);
-	}
 	printf("moved %s to %s: %lld nodes, %lld chats\n", argv[1], argv[2],
 	    ctl_int(a.root, "nodes"), ctl_int(a.root, "chats"));
 	ctl_answer_clear(&a);

@@ -21,6 +21,7 @@
 
 #include "core/xmem.h"
 #include "tests/harness/daemon.h"
+#include "tests/harness/proc.h"
 #include "tests/harness/redis_server.h"
 
 #define CONSOLE_WAIT_MS 15000
@@ -48,27 +49,6 @@ con_sleep_ms(int ms)
 
 	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
 		;
-}
-
-/* The whole of path, NUL-terminated (caller frees); "" if unreadable. */
-static char *
-con_slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf;
-	long n;
-
-	if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0) {
-		if (f != NULL)
-			fclose(f);
-		return (strdup(""));
-	}
-	rewind(f);
-	buf = calloc(1, (size_t)n + 1);
-	ck_assert_ptr_nonnull(buf);
-	ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	return (buf);
 }
 
 struct con_run {
@@ -167,7 +147,7 @@ con_printed(struct con_run *cr, const char *want)
 	int waited, found = 0;
 
 	for (waited = 0; !found && waited <= CONSOLE_WAIT_MS; waited += 50) {
-		out = con_slurp(cr->out);
+		out = proc_slurp(cr->out);
 		found = strstr(out, want) != NULL;
 		free(out);
 		if (!found)
@@ -215,8 +195,8 @@ START_TEST(piped_conversation_then_eof_exits_zero)
 	cr.in = -1;
 
 	st = con_wait(&cr, CONSOLE_WAIT_MS);
-	out = con_slurp(cr.out);
-	err = con_slurp(cr.err);
+	out = proc_slurp(cr.out);
+	err = proc_slurp(cr.err);
 	ck_assert_msg(st != -1, "still running after the end of stdin:\n%s",
 	    err);
 	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
