@@ -169,7 +169,7 @@ ctl_write(char *data, size_t size, size_t nmemb, void *arg)
 /*
  * One request: method "GET" or "POST" (with body[0..len) of type ctype).
  * Returns 0 with *a filled (any HTTP status), or -1 after printing why the
- * daemon could not be asked.
+ * daemon could not be asked (*a then holds nothing to clear).
  */
 static int
 ctl_request(struct ctl *c, const char *method, const char *route,
@@ -243,6 +243,8 @@ ctl_request(struct ctl *c, const char *method, const char *route,
 nomem:
 	fprintf(stderr, "towerctl: out of memory\n");
 done:
+	if (ret == -1)
+		ctl_answer_clear(a);
 	curl_slist_free_all(hdrs);
 	if (curl != NULL)
 		curl_easy_cleanup(curl);

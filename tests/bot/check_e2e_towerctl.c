@@ -227,6 +227,7 @@ ctl_variant(const char *name, const char *key, const char *value, char *path,
 START_TEST(wrong_token_usage_and_unreachable)
 {
 	char cfg[600], listen[32], *out, *err;
+	int rc;
 
 	/* another admin_token: refused, exit 1 */
 	ctl_variant("other.json", "admin_token", "not-" CTL_TOKEN, cfg,
@@ -253,7 +254,8 @@ START_TEST(wrong_token_usage_and_unreachable)
 	/* no daemon where the config says it listens: exit 2 */
 	snprintf(listen, sizeof(listen), "127.0.0.1:%d", daemon_free_port());
 	ctl_variant("away.json", "listen", listen, cfg, sizeof(cfg));
-	ck_assert_int_eq(ctl(cfg, &out, &err, "report", "1", NULL), 2);
+	rc = ctl(cfg, &out, &err, "report", "1", NULL);
+	ck_assert_msg(rc == 2, "exit %d, said:\n%s%s", rc, out, err);
 	CTL_SAYS(err, "cannot reach the daemon");
 	free(out);
 	free(err);
