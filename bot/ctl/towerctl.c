@@ -70,6 +70,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "adapters/adapter.h"
 #include "config/config.h"
 #include "core/tower.h"
 #include "core/xmem.h"
@@ -109,7 +110,6 @@ static int ctl_verbatim(const struct ctl_answer *);
 static int ctl_json_out(const struct ctl *, struct ctl_answer *, int *);
 static int ctl_call(struct ctl *, const char *, const char *, const char *,
     const char *, size_t, struct ctl_answer *, int *);
-static char *ctl_dump(json_t *);
 static long long ctl_int(const json_t *, const char *);
 static void ctl_seconds(char *, size_t, const json_t *, const char *);
 static int ctl_import(struct ctl *, int, char **);
@@ -357,19 +357,6 @@ ctl_verbatim(const struct ctl_answer *a)
 	return (0);
 }
 
-/* Owned compact JSON text of root (stolen), or NULL. */
-static char *
-ctl_dump(json_t *root)
-{
-	char *s;
-
-	if (root == NULL)
-		return (NULL);
-	s = json_dumps(root, JSON_COMPACT);
-	json_decref(root);
-	return (s);
-}
-
 /* An integer member, or -1. */
 static long long
 ctl_int(const json_t *o, const char *key)
@@ -547,7 +534,7 @@ ctl_broadcast(struct ctl *c, int argc, char **argv)
 		fprintf(stderr, "towerctl: --tag is not UTF-8\n");
 		return (CTL_EXIT_TROUBLE);
 	}
-	if ((body = ctl_dump(req)) == NULL) {
+	if ((body = adapter_json_dump(req)) == NULL) {
 		fprintf(stderr, "towerctl: out of memory\n");
 		return (CTL_EXIT_TROUBLE);
 	}
@@ -674,8 +661,8 @@ ctl_move(struct ctl *c, int argc, char **argv)
 			return (CTL_EXIT_TROUBLE);
 		}
 	}
-	body =
-	    ctl_dump(json_pack("{s:s, s:s}", "from", argv[1], "to", argv[2]));
+	body = adapter_json_dump(
+	    json_pack("{s:s, s:s}", "from", argv[1], "to", argv[2]));
 	if (body == NULL) {
 		fprintf(stderr, "towerctl: out of memory\n");
 		return (CTL_EXIT_TROUBLE);
