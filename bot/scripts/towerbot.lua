@@ -392,6 +392,18 @@ local function act_pick(cmd, given)
 	return open[1]
 end
 
+-- act_pick() for a command about the sender's own sign-up: the activity
+-- (nil after replying why not), its sign-up hash and the sender's state
+-- in it (nil if they never signed up).
+local function act_mine(cmd, me)
+	local a = act_pick(cmd, arg(1))
+	if not a then
+		return nil
+	end
+	local su = akey(a.id, ':su')
+	return a, su, redis.call('HGET', su, me.pid)
+end
+
 -- Tell a participant something in the activity's chat, @-mentioning the
 -- identity that signed up there.
 local function act_notify(a, pid, key, params)
@@ -701,12 +713,10 @@ end
 
 -- Sign-up, in exactly this order of refusals (SPEC sections 2-3).
 H.signup = function(me)
-	local a = act_pick('signup', arg(1))
+	local a, su, st = act_mine('signup', me)
 	if not a then
 		return 'not_found', ''
 	end
-	local su = akey(a.id, ':su')
-	local st = redis.call('HGET', su, me.pid)
 	if st == 'signed' or st == 'waitlisted' or st == 'attended' or
 	    st == 'leave' then
 		reply('signup_already', { id = a.nid, state = st })
@@ -748,11 +758,10 @@ H.signup = function(me)
 end
 
 H.cancel = function(me)
-	local a = act_pick('cancel', arg(1))
+	local a, _, st = act_mine('cancel', me)
 	if not a then
 		return 'not_found', ''
 	end
-	local st = redis.call('HGET', akey(a.id, ':su'), me.pid)
 	if st ~= 'signed' and st ~= 'waitlisted' then
 		reply('cancel_none', { id = a.nid })
 		return 'none', a.id
@@ -773,7 +782,7 @@ H.cancel = function(me)
 end
 
 H.leave = function(me)
-	local a = act_pick('leave', arg(1))
+	local a, _, st = act_mine('leave', me)
 	if not a then
 		return 'not_found', ''
 	end
@@ -781,7 +790,6 @@ H.leave = function(me)
 		reply('leave_started', { id = a.nid })
 		return 'started', a.id
 	end
-	local st = redis.call('HGET', akey(a.id, ':su'), me.pid)
 	if st ~= 'signed' and st ~= 'waitlisted' then
 		reply('leave_none', { id = a.nid })
 		return 'none', a.id
@@ -795,12 +803,10 @@ H.leave = function(me)
 end
 
 H.checkin = function(me)
-	local a = act_pick('checkin', arg(1))
+	local a, su, st = act_mine('checkin', me)
 	if not a then
 		return 'not_found', ''
 	end
-	local su = akey(a.id, ':su')
-	local st = redis.call('HGET', su, me.pid)
 	if st == 'attended' then
 		reply('checkin_already', { id = a.nid })
 		return 'already', a.id
