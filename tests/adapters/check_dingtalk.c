@@ -538,12 +538,7 @@ START_TEST(format_openapi_group_send)
 END_TEST
 
 /* Answers DingTalk gives (dingtalk.md sections 3 and 4). */
-static const struct {
-	long status;
-	const char *body, *retry_after;
-	enum send_rc want;
-	int64_t want_ms;
-} classify_rows[] = {
+static const struct fixture_answer classify_rows[] = {
 	{ 200, "{\"errcode\":0,\"errmsg\":\"ok\"}", NULL, SEND_OK, 0 },
 	{ 200, "{\"processQueryKey\":\"abc=\"}", NULL, SEND_OK, 0 },
 	{ 200, "{\"errcode\":410100,\"errmsg\":\"send too fast\"}", NULL,
@@ -592,19 +587,8 @@ static const struct {
 START_TEST(classify_answers)
 {
 	void *priv = dt_make(IN2_SECRET, 1, NULL, NULL, 0);
-	const char *b = classify_rows[_i].body;
-	struct httpresp r = { classify_rows[_i].status, b,
-		b != NULL ? strlen(b) : 0, classify_rows[_i].retry_after,
-		NULL };
-	int64_t ms = -5;
-	enum send_rc got;
 
-	got = adapter_dingtalk.classify(priv, &r, &ms);
-	ck_assert_msg(got == classify_rows[_i].want, "row %d: got %s", _i,
-	    send_rc_str(got));
-	if (got == SEND_RETRY)
-		ck_assert_msg(ms == classify_rows[_i].want_ms,
-		    "row %d: retry_ms %lld", _i, (long long)ms);
+	fixture_classify(&adapter_dingtalk, priv, &classify_rows[_i], _i);
 	adapter_dingtalk.free(priv);
 }
 END_TEST
@@ -660,9 +644,7 @@ START_TEST(access_token_lifecycle)
 END_TEST
 
 /* Config errors name the key. */
-static const struct {
-	const char *json, *err;
-} init_rows[] = {
+static const struct fixture_conf init_rows[] = {
 	{ "{\"app_secret\":\"s\"}", "app_key: missing" },
 	{ "{\"app_key\":\"k\"}", "app_secret: missing" },
 	{ "{\"app_key\":1,\"app_secret\":\"s\"}",
@@ -683,17 +665,7 @@ static const struct {
 
 START_TEST(init_names_the_key)
 {
-	json_t *conf = json_loads(init_rows[_i].json, 0, NULL);
-	void *priv = NULL;
-	char err[256] = "";
-
-	ck_assert_ptr_nonnull(conf);
-	ck_assert_int_eq(adapter_dingtalk.init(&priv, conf, err, sizeof(err)),
-	    -1);
-	ck_assert_ptr_null(priv);
-	ck_assert_msg(strcmp(err, init_rows[_i].err) == 0, "row %d: %s", _i,
-	    err);
-	json_decref(conf);
+	fixture_init(&adapter_dingtalk, &init_rows[_i], _i);
 }
 END_TEST
 

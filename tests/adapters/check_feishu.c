@@ -1020,9 +1020,7 @@ END_TEST
 /* ---------------------------------------------------------------- */
 /* init */
 
-static const struct {
-	const char *conf, *err;
-} init_rows[] = {
+static const struct fixture_conf init_rows[] = {
 	{ "{\"app_secret\":\"s\",\"verification_token\":\"v\"}",
 	    "app_id: missing" },
 	{ "{\"app_id\":\"a\",\"verification_token\":\"v\"}",
@@ -1049,17 +1047,7 @@ static const struct {
 
 START_TEST(init_names_the_key)
 {
-	json_t *c = json_loads(init_rows[_i].conf, 0, NULL);
-	void *a = (void *)1;
-	char err[128] = "";
-
-	ck_assert_ptr_nonnull(c);
-	ck_assert_msg(adapter_feishu.init(&a, c, err, sizeof(err)) == -1,
-	    "row %d accepted", _i);
-	ck_assert_ptr_null(a);
-	ck_assert_msg(strcmp(err, init_rows[_i].err) == 0, "row %d: \"%s\"", _i,
-	    err);
-	json_decref(c);
+	fixture_init(&adapter_feishu, &init_rows[_i], _i);
 }
 END_TEST
 

@@ -131,10 +131,7 @@ sl_teardown(void)
 
 /* ------------------------------------------------------------- config */
 
-static const struct {
-	const char *conf;
-	const char *err;
-} init_rows[] = {
+static const struct fixture_conf init_rows[] = {
 	{ "{\"bot_token\":\"xoxb-1\"}", "signing_secret: missing" },
 	{ "{\"signing_secret\":\"s\"}", "bot_token: missing" },
 	{ "{\"signing_secret\":\"s\",\"bot_token\":\"xoxb-1\",\"x\":\"1\"}",
@@ -160,22 +157,7 @@ static const struct {
 
 START_TEST(init_names_the_bad_key)
 {
-	json_t *conf = json_loads(init_rows[_i].conf, 0, NULL);
-	void *priv = NULL;
-	char err[256] = "";
-	int rc;
-
-	ck_assert_ptr_nonnull(conf);
-	rc = adapter_slack.init(&priv, conf, err, sizeof(err));
-	json_decref(conf);
-	if (init_rows[_i].err == NULL) {
-		ck_assert_msg(rc == 0, "row %d: %s", _i, err);
-		adapter_slack.free(priv);
-		return;
-	}
-	ck_assert_msg(rc == -1, "row %d: accepted", _i);
-	ck_assert_msg(strcmp(err, init_rows[_i].err) == 0, "row %d: %s", _i,
-	    err);
+	fixture_init(&adapter_slack, &init_rows[_i], _i);
 }
 END_TEST
 
@@ -865,12 +847,7 @@ END_TEST
 
 static const char *const ra_hdr[] = { "Retry-After", "30", NULL };
 
-static const struct {
-	long status;
-	const char *body, *retry_after;
-	enum send_rc want;
-	int64_t retry_ms;
-} classify_rows[] = {
+static const struct fixture_answer classify_rows[] = {
 	/* slack.md section 3 answers */
 	{ 200,
 	    "{ \"ok\": true, \"channel\": \"C0123ABCD\", \"ts\": "
@@ -921,18 +898,7 @@ static const struct {
 
 START_TEST(classify_answers)
 {
-	struct httpresp r = { classify_rows[_i].status, classify_rows[_i].body,
-		strlen(classify_rows[_i].body), classify_rows[_i].retry_after,
-		NULL };
-	int64_t ms = -1;
-	enum send_rc got;
-
-	got = adapter_slack.classify(sl, &r, &ms);
-	ck_assert_msg(got == classify_rows[_i].want, "row %d: got %s", _i,
-	    send_rc_str(got));
-	if (got == SEND_RETRY)
-		ck_assert_msg(ms == classify_rows[_i].retry_ms,
-		    "row %d: retry_ms %lld", _i, (long long)ms);
+	fixture_classify(&adapter_slack, sl, &classify_rows[_i], _i);
 }
 END_TEST
 

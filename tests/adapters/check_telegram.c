@@ -155,14 +155,11 @@ END_TEST
 
 /* ---- configuration ---- */
 
-static const struct {
-	const char *conf;
-	const char *err; /* expected error text */
-} conf_rows[] = {
+static const struct fixture_conf conf_rows[] = {
 	{ "{\"token\":\"1:A\",\"secret_token\":\"bad token!\"}",
-	    "secret_token: invalid" },
+	    "secret_token: invalid (1-256 of A-Z a-z 0-9 _ -)" },
 	{ "{\"token\":\"1:A\",\"secret_token\":\"\"}",
-	    "secret_token: invalid" },
+	    "secret_token: invalid (1-256 of A-Z a-z 0-9 _ -)" },
 	{ "{\"secret_token\":\"s\"}", "token: missing" },
 	{ "{\"token\":\"1:A\"}", "secret_token: missing" },
 	{ "{\"token\":7,\"secret_token\":\"s\"}", "token: expected a string" },
@@ -172,25 +169,13 @@ static const struct {
 	    "username: expected a string" },
 	{ "{\"token\":\"1:A\",\"secret_token\":\"s\",\"api_base\":[]}",
 	    "api_base: expected a string" },
-	{ "{\"token\":\"1:A/../x\",\"secret_token\":\"s\"}", "token: invalid" },
+	{ "{\"token\":\"1:A/../x\",\"secret_token\":\"s\"}",
+	    "token: invalid (expected a BotFather token)" },
 };
 
 START_TEST(init_names_the_bad_key)
 {
-	json_t *conf;
-	void *priv = (void *)1;
-	char err[256] = "";
-
-	conf = json_loads(conf_rows[_i].conf, 0, NULL);
-	ck_assert_msg(conf != NULL, "row %d: bad test json", _i);
-	ck_assert_msg(adapter_telegram.init(&priv, conf, err, sizeof(err)) ==
-			  -1,
-	    "row %d: init accepted", _i);
-	ck_assert_ptr_null(priv);
-	ck_assert_msg(strncmp(err, conf_rows[_i].err,
-			  strlen(conf_rows[_i].err)) == 0,
-	    "row %d: err \"%s\"", _i, err);
-	json_decref(conf);
+	fixture_init(&adapter_telegram, &conf_rows[_i], _i);
 }
 END_TEST
 
@@ -755,13 +740,7 @@ END_TEST
 
 /* ---- classify ---- */
 
-static const struct {
-	long status;
-	const char *body;
-	const char *retry_after; /* the Retry-After header */
-	enum send_rc want;
-	int64_t ms;
-} classify_rows[] = {
+static const struct fixture_answer classify_rows[] = {
 	{ 200,
 	    "{\"ok\":true,\"result\":{\"message_id\":4244,\"chat\":{\"id\":"
 	    "-1001234567890,\"type\":\"supergroup\",\"title\":\"Ops Room\"},"
@@ -792,23 +771,7 @@ static const struct {
 
 START_TEST(classify_by_status_and_retry_after)
 {
-	const char *hdr[] = { "Retry-After", classify_rows[_i].retry_after,
-		NULL };
-	struct httpresp r;
-	int64_t ms = -5;
-	enum send_rc rc;
-
-	r.status = classify_rows[_i].status;
-	r.body = classify_rows[_i].body;
-	r.len = r.body != NULL ? strlen(r.body) : 0;
-	r.retry_after = classify_rows[_i].retry_after;
-	r.hdr = classify_rows[_i].retry_after != NULL ? hdr : NULL;
-	rc = adapter_telegram.classify(tg, &r, &ms);
-	ck_assert_msg(rc == classify_rows[_i].want, "row %d: got %s", _i,
-	    send_rc_str(rc));
-	if (rc == SEND_RETRY)
-		ck_assert_msg(ms == classify_rows[_i].ms,
-		    "row %d: retry_ms %lld", _i, (long long)ms);
+	fixture_classify(&adapter_telegram, tg, &classify_rows[_i], _i);
 }
 END_TEST
 

@@ -1036,12 +1036,7 @@ START_TEST(format_app_sends_need_token)
 END_TEST
 
 /* Answers WeCom gives (wecom.md section 3). */
-static const struct {
-	long status;
-	const char *body, *retry_after;
-	enum send_rc want;
-	int64_t want_ms;
-} classify_rows[] = {
+static const struct fixture_answer classify_rows[] = {
 	{ 200, "{\"errcode\":0,\"errmsg\":\"ok\"}", NULL, SEND_OK, 0 },
 	{ 200, "{\"errcode\":45009,\"errmsg\":\"api freq out of limit\"}", NULL,
 	    SEND_RETRY, 60000 },
@@ -1068,19 +1063,8 @@ static const struct {
 START_TEST(classify_answers)
 {
 	void *w3 = wc_make("w3", NULL, NULL, 0);
-	const char *b = classify_rows[_i].body;
-	struct httpresp r = { classify_rows[_i].status, b,
-		b != NULL ? strlen(b) : 0, classify_rows[_i].retry_after,
-		NULL };
-	int64_t ms = -5;
-	enum send_rc got;
 
-	got = adapter_wecom.classify(w3, &r, &ms);
-	ck_assert_msg(got == classify_rows[_i].want, "row %d: got %s", _i,
-	    send_rc_str(got));
-	if (got == SEND_RETRY)
-		ck_assert_msg(ms == classify_rows[_i].want_ms,
-		    "row %d: retry_ms %lld", _i, (long long)ms);
+	fixture_classify(&adapter_wecom, w3, &classify_rows[_i], _i);
 	adapter_wecom.free(w3);
 }
 END_TEST
@@ -1129,9 +1113,7 @@ START_TEST(access_token_lifecycle)
 }
 END_TEST
 
-static const struct {
-	const char *json, *err;
-} init_rows[] = {
+static const struct fixture_conf init_rows[] = {
 	{ "{\"encoding_aes_key\":\"" W3_EAK "\"}", "token: missing" },
 	{ "{\"token\":\"t\"}", "encoding_aes_key: missing" },
 	{ "{\"token\":\"t\",\"encoding_aes_key\":\"short\"}",
@@ -1161,16 +1143,7 @@ static const struct {
 
 START_TEST(init_names_the_key)
 {
-	json_t *conf = json_loads(init_rows[_i].json, 0, NULL);
-	void *priv = NULL;
-	char err[256] = "";
-
-	ck_assert_ptr_nonnull(conf);
-	ck_assert_int_eq(adapter_wecom.init(&priv, conf, err, sizeof(err)), -1);
-	ck_assert_ptr_null(priv);
-	ck_assert_msg(strcmp(err, init_rows[_i].err) == 0, "row %d: %s", _i,
-	    err);
-	json_decref(conf);
+	fixture_init(&adapter_wecom, &init_rows[_i], _i);
 }
 END_TEST
 

@@ -3,6 +3,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <check.h>
 #include <jansson.h>
@@ -43,4 +44,44 @@ fixture_body(const struct httpreq *req)
 	j = json_loads(req->body, 0, NULL);
 	ck_assert_msg(j != NULL, "body is not JSON: %s", req->body);
 	return (j);
+}
+
+void
+fixture_init(const struct adapter_ops *ops, const struct fixture_conf *row,
+    int i)
+{
+	json_t *conf = json_loads(row->conf, 0, NULL);
+	void *priv = (void *)1;
+	char err[256] = "";
+	int rc;
+
+	ck_assert_msg(conf != NULL, "row %d: bad test JSON", i);
+	rc = ops->init(&priv, conf, err, sizeof(err));
+	json_decref(conf);
+	if (row->err == NULL) {
+		ck_assert_msg(rc == 0, "row %d: %s", i, err);
+		ops->free(priv);
+		return;
+	}
+	ck_assert_msg(rc == -1, "row %d: accepted", i);
+	ck_assert_msg(priv == NULL, "row %d: *priv left set", i);
+	ck_assert_msg(strcmp(err, row->err) == 0, "row %d: \"%s\"", i, err);
+}
+
+void
+fixture_classify(const struct adapter_ops *ops, void *priv,
+    const struct fixture_answer *row, int i)
+{
+	const char *hdr[] = { "Retry-After", row->retry_after, NULL };
+	struct httpresp r = { row->status, row->body,
+		row->body != NULL ? strlen(row->body) : 0, row->retry_after,
+		row->retry_after != NULL ? hdr : NULL };
+	int64_t ms = -5;
+	enum send_rc got;
+
+	got = ops->classify(priv, &r, &ms);
+	ck_assert_msg(got == row->want, "row %d: got %s", i, send_rc_str(got));
+	if (got == SEND_RETRY)
+		ck_assert_msg(ms == row->retry_ms, "row %d: retry_ms %lld", i,
+		    (long long)ms);
 }
