@@ -263,6 +263,7 @@ inbound_submit(struct botd *bd, const char *adapter, const char *account,
 	const char *opname = "msg";
 	int ac = 0, rc, n = 0, is_cmd = 0;
 	int64_t now = botd_now(), t;
+	uint64_t seen_key = 0, seen_val = 0;
 
 	cmd = bd->scratch_cmd;
 	memset(cmd, 0, sizeof(*cmd));
@@ -274,6 +275,20 @@ inbound_submit(struct botd *bd, const char *adapter, const char *account,
 		opname = command_info(cmd->id) != NULL
 			     ? command_info(cmd->id)->name
 			     : "say";
+
+	/* A plain message from a sender recorded here lately: nothing to do. */
+	if (!is_cmd && ev->kind == CHAT_MESSAGE) {
+		const char *k[] = { adapter, account, ev->chat, ev->from.id };
+		const char *v[] = { ev->from.name, ev->from.username };
+
+		seen_key = inbound_hash(k, 4);
+		seen_val = inbound_hash(v, 2);
+		if (inbound_seen(bd->seen, seen_key, seen_val,
+			botd_mono_ms())) {
+			bd->metrics.webhook_cached++;
+			return (1);
+		}
+	}
 
 	/* Ids are unique per bot: with several accounts, per account. */
 	if (*account != '\0' && *ev->event_id != '\0')
@@ -404,20 +419,8 @@ inbound_submit(struct botd *bd, const char *adapter, const char *account,
 	}
 
 	op = xcalloc(1, sizeof(*op));
-	if (!is_cmd && ev->kind == CHAT_MESSAGE) {
-		const char *k[] = { adapter, account, ev->chat, ev->from.id };
-		const char *v[] = { ev->from.name, ev->from.username };
-
-		op->seen_key = inbound_hash(k, 4);
-		op->seen_val = inbound_hash(v, 2);
-		if (inbound_seen(bd->seen, op->seen_key, op->seen_val,
-			botd_mono_ms())) {
-			bd->metrics.webhook_cached++;
-			free(op);
-			free(params);
-			return (1);
-		}
-	}
+	op->seen_key = seen_key;
+	op->seen_val = seen_val;
 	op->bd = bd;
 	op->done = done;
 	op->arg = arg;

@@ -31,8 +31,9 @@ typedef void inbound_done_fn(void *arg, const struct inbound_result *res);
 
 /*
  * Process ev received by adapter/account.  0: done runs later.  1: nothing
- * to do in the store (a plain message from a member and chat seen within
- * the last minute, unchanged): accepted at once, done will not run.  -1:
+ * to do in the store (a plain message from a sender recorded, unchanged,
+ * in that chat within the last minute): accepted at once, done will not
+ * run.  -1:
  * Redis is not reachable (answer 503); done will not run.
  */
 int inbound_submit(struct botd *, const char *adapter, const char *account,
